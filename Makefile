@@ -1,0 +1,45 @@
+# quiltt-go: the commands a developer and CI run. `make test` is the one CI runs.
+GO        ?= go
+FUZZTIME  ?= 3s
+STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all test generate check-generated vet lint race fuzz-brief fuzz bench
+
+all: test
+
+## generate: regenerate genqlient's code from schema.graphql and internal/graphql/*.graphql
+generate:
+	$(GO) generate ./...
+
+## check-generated: fail when regenerating changes the checked-in code
+check-generated:
+	@scripts/check-generated.sh
+
+## vet: go vet and gofmt
+vet:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+## lint: staticcheck
+lint:
+	$(STATICCHECK) ./...
+
+## race: every test, with the race detector
+race:
+	$(GO) test -race -count=1 -timeout 8m ./...
+
+## fuzz-brief: every fuzz target for FUZZTIME on top of its seed corpus
+fuzz-brief:
+	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+## fuzz: every fuzz target for minutes (FUZZTIME=5m by default here)
+fuzz:
+	@FUZZTIME=$${FUZZTIME_LONG:-5m} scripts/fuzz.sh
+
+## test: vet, generated-code check, staticcheck, race tests, brief fuzzing
+test: vet check-generated lint race fuzz-brief
+
+## bench: every benchmark beside its baseline; writes BENCHMARKS.md
+bench:
+	@scripts/bench.sh

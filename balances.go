@@ -1,0 +1,247 @@
+package quiltt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	gql "github.com/quiltt-go/quiltt/internal/graphql"
+)
+
+// AccountFilter narrows Accounts. Its zero value (or a nil *AccountFilter)
+// asks for every account of the Profile. Set fields combine with AND.
+type AccountFilter struct {
+	Kinds        []AccountKind // only these kinds (filter.kind)
+	ExcludeKinds []AccountKind // none of these kinds (filter.kind_not)
+	Verified     *bool         // only verified (true) or unverified (false) accounts (filter.verified)
+
+	ConnectionStatuses        []ConnectionStatus // only accounts whose connection has one of these statuses
+	ExcludeConnectionStatuses []ConnectionStatus // no account whose connection has one of these statuses
+	// Metadata matches the accounts' custom metadata (filter.metadata), as
+	// raw JSON; nil for no condition.
+	Metadata json.RawMessage
+	// TransactedFirstOn and TransactedLastOn bound the dates of the
+	// earliest and latest known transactions.
+	TransactedFirstOn DateRange
+	TransactedLastOn  DateRange
+
+	// Search is a search term (the search argument of accounts).
+	Search string
+	// Sort orders the list (the sort argument of accounts); "" for
+	// Quiltt's default order.
+	Sort AccountSort
+}
+
+// DateRange bounds a date. Only the date part (in UTC) of each bound counts;
+// nil bounds are not sent.
+type DateRange struct {
+	On         *time.Time // exactly this date
+	After      *time.Time // strictly after
+	OnOrAfter  *time.Time
+	Before     *time.Time // strictly before
+	OnOrBefore *time.Time
+}
+
+// Accounts returns every account of the client's Profile that matches filter
+// (nil for all), each with its most recent balance. The client must be
+// built with a session token, or derived with ForProfile.
+//
+// It returns an *Error for a non-2xx answer (errors.Is(err, ErrUnauthorized)
+// for a bad credential, and so on), a *TransportError when no answer came, an
+// error wrapping ErrMissingCredentials without sending anything when the
+// client cannot authenticate GraphQL, and one wrapping ErrInvalidResponse for
+// an answer that does not decode. When the answer carries GraphQL errors[],
+// the error is a *QueryError; if the answer also carried the list, Accounts
+// returns the accounts it holds as well (QueryError.PartialData is true):
+// an account whose balance failed then has a nil Balance, so treat partial
+// results as incomplete.
+func (c *Client) Accounts(ctx context.Context, filter *AccountFilter) ([]Account, error) {
+	const op = "Accounts"
+	if c.gqlErr != nil {
+		return nil, fmt.Errorf("quiltt: %s: %w", op, c.gqlErr)
+	}
+	f, search, sort := filter.toGraphQL()
+	resp, err := gql.Accounts(withOp(ctx, op), c.gql, f, search, sort)
+	var accounts []Account
+	if resp != nil && resp.Accounts != nil {
+		accounts = make([]Account, len(resp.Accounts))
+		for i := range resp.Accounts {
+			accounts[i] = toAccount(&resp.Accounts[i].AccountFields)
+		}
+	}
+	if err != nil {
+		err = graphQLError(op, err, accounts != nil)
+		if _, partial := err.(*QueryError); !partial {
+			accounts = nil // never hand out what a failed decode left behind
+		}
+		return accounts, err
+	}
+	if accounts == nil {
+		accounts = []Account{}
+	}
+	return accounts, nil
+}
+
+// Account returns the account with the given ID and its most recent balance.
+// The client must be built with a session token, or derived with ForProfile.
+//
+// An ID Quiltt does not know (it answers null) gives an error for which
+// errors.Is(err, ErrNotFound) holds; an empty id gives one without a request.
+// Other failures are as for Accounts; with a *QueryError carrying partial
+// data, the account is returned too.
+func (c *Client) Account(ctx context.Context, id string) (*Account, error) {
+	const op = "Account"
+	if c.gqlErr != nil {
+		return nil, fmt.Errorf("quiltt: %s: %w", op, c.gqlErr)
+	}
+	if id == "" {
+		return nil, fmt.Errorf("quiltt: %s: empty account ID: %w", op, ErrNotFound)
+	}
+	resp, err := gql.Account(withOp(ctx, op), c.gql, id)
+	var account *Account
+	if resp != nil && resp.Account != nil {
+		a := toAccount(&resp.Account.AccountFields)
+		account = &a
+	}
+	if err != nil {
+		err = graphQLError(op, err, account != nil)
+		if _, partial := err.(*QueryError); !partial {
+			account = nil
+		}
+		return account, err
+	}
+	if account == nil {
+		return nil, fmt.Errorf("quiltt: %s %q: %w", op, id, ErrNotFound)
+	}
+	return account, nil
+}
+
+// latestBalance reads only an account's most recent balance, for polling.
+// A nil balance with a nil error means the account has none yet.
+func (c *Client) latestBalance(ctx context.Context, op, id string) (*Balance, error) {
+	if c.gqlErr != nil {
+		return nil, fmt.Errorf("quiltt: %s: %w", op, c.gqlErr)
+	}
+	resp, err := gql.AccountBalance(withOp(ctx, op), c.gql, id)
+	if err != nil {
+		return nil, graphQLError(op, err, resp != nil && resp.Account != nil)
+	}
+	if resp.Account == nil {
+		return nil, fmt.Errorf("quiltt: %s %q: %w", op, id, ErrNotFound)
+	}
+	if resp.Account.Balance == nil {
+		return nil, nil
+	}
+	return toBalance(&resp.Account.Balance.BalanceFields, resp.Account.Id), nil
+}
+
+func toAccount(f *gql.AccountFields) Account {
+	a := Account{
+		ID:                f.Id,
+		Name:              f.Name,
+		Kind:              AccountKind(deref(f.Kind)),
+		Mask:              deref(f.Mask),
+		CurrencyCode:      string(deref(f.CurrencyCode)),
+		Verified:          f.Verified,
+		State:             AccountState(f.State),
+		Provider:          Provider(f.Provider),
+		Institution:       Institution{ID: f.Institution.Id, Name: f.Institution.Name},
+		TransactedFirstOn: deref(f.TransactedFirstOn),
+		TransactedLastOn:  deref(f.TransactedLastOn),
+	}
+	if len(f.Taxonomy) > 0 {
+		a.Taxonomy = make([]string, len(f.Taxonomy))
+		for i, t := range f.Taxonomy {
+			a.Taxonomy[i] = string(t)
+		}
+	}
+	if f.Metadata != nil && string(*f.Metadata) != "null" {
+		a.Metadata = *f.Metadata
+	}
+	if f.Connection != nil {
+		a.Connection = &Connection{
+			ID:       f.Connection.Id,
+			Provider: Provider(f.Connection.Provider),
+			Status:   ConnectionStatus(f.Connection.Status),
+		}
+	}
+	if f.Balance != nil {
+		a.Balance = toBalance(&f.Balance.BalanceFields, f.Id)
+	}
+	return a
+}
+
+func toBalance(f *gql.BalanceFields, accountID string) *Balance {
+	return &Balance{
+		ID:        f.Id,
+		AccountID: accountID,
+		At:        f.At,
+		Source:    BalanceSource(f.Source),
+		Available: f.Available,
+		Current:   f.Current,
+		Limit:     f.Limit,
+	}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// toGraphQL maps the filter onto the generated input types; nil stays nil.
+func (f *AccountFilter) toGraphQL() (*gql.AccountFilter, *gql.SearchQuery, *gql.AccountSort) {
+	if f == nil {
+		return nil, nil, nil
+	}
+	g := &gql.AccountFilter{
+		Kind:                  convertSlice[AccountKind, gql.AccountKind](f.Kinds),
+		Kind_not:              convertSlice[AccountKind, gql.AccountKind](f.ExcludeKinds),
+		Connection_status:     convertSlice[ConnectionStatus, gql.ConnectionStatus](f.ConnectionStatuses),
+		Connection_status_not: convertSlice[ConnectionStatus, gql.ConnectionStatus](f.ExcludeConnectionStatuses),
+		Verified:              f.Verified,
+	}
+	if f.Metadata != nil {
+		m := f.Metadata
+		g.Metadata = &m
+	}
+	first, last := &f.TransactedFirstOn, &f.TransactedLastOn
+	g.TransactedFirstOn, g.TransactedFirstOn_gt, g.TransactedFirstOn_gte = day(first.On), day(first.After), day(first.OnOrAfter)
+	g.TransactedFirstOn_lt, g.TransactedFirstOn_lte = day(first.Before), day(first.OnOrBefore)
+	g.TransactedLastOn, g.TransactedLastOn_gt, g.TransactedLastOn_gte = day(last.On), day(last.After), day(last.OnOrAfter)
+	g.TransactedLastOn_lt, g.TransactedLastOn_lte = day(last.Before), day(last.OnOrBefore)
+
+	var search *gql.SearchQuery
+	if f.Search != "" {
+		term := f.Search
+		search = &gql.SearchQuery{Term: &term}
+	}
+	var sort *gql.AccountSort
+	if f.Sort != "" {
+		s := gql.AccountSort(f.Sort)
+		sort = &s
+	}
+	return g, search, sort
+}
+
+func day(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.UTC().Format(time.DateOnly)
+	return &s
+}
+
+func convertSlice[From, To ~string](in []From) []To {
+	if in == nil {
+		return nil
+	}
+	out := make([]To, len(in))
+	for i, v := range in {
+		out[i] = To(v)
+	}
+	return out
+}

@@ -1,0 +1,229 @@
+// Package quiltt is a typed client for the Quiltt Balances API: read the
+// latest balance of every account of a Profile over GraphQL, trigger a
+// real-time balance refresh over REST, and verify and decode balance.created
+// webhooks.
+//
+// Amounts are exact decimals (github.com/shopspring/decimal), null amounts
+// are nil, unknown enum values are kept, every non-2xx answer is an *Error,
+// and no error, log record or panic ever contains a credential.
+package quiltt
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/Khan/genqlient/graphql"
+	"golang.org/x/time/rate"
+)
+
+// Version is the SDK's version, sent in the User-Agent header.
+const Version = "0.1.0"
+
+// Client talks to the Quiltt API. Build one with NewClient and share it: it
+// is immutable, safe for concurrent use, and starts no goroutine of its own.
+// ForProfile derives clients that share its pipeline, rate limiter and
+// connection pool.
+type Client struct {
+	p *pipeline
+
+	profileID  string
+	profileSet bool   // ForProfile was called
+	gqlAuth    secret // Authorization value for GraphQL reads
+	gqlErr     error  // why GraphQL reads cannot be authenticated, if so
+	gql        graphql.Client
+}
+
+// pipeline is what a Client and the clients derived from it share.
+type pipeline struct {
+	base       *url.URL
+	baseString string // base URL without trailing slash
+	httpc      *http.Client
+	inner      *http.Client // the innermost client, for CloseIdleConnections
+
+	apiKey       secret
+	sessionToken secret
+	restAuth     secret // "Bearer <API key>", "" without an API key
+
+	apiVersion string
+	userAgent  string
+	maxRetries int
+	retryMin   time.Duration
+	retryMax   time.Duration
+	logger     *slog.Logger
+	limiter    *rate.Limiter
+
+	rateLimit atomic.Pointer[RateLimit]
+}
+
+// NewClient returns a client configured by opts. It needs WithAPIKey or
+// WithSessionToken (or both). It fails, listing every problem, when an
+// option is invalid or no credential is given; the error never contains a
+// credential.
+func NewClient(opts ...Option) (*Client, error) {
+	cfg := config{
+		maxRetries: DefaultMaxRetries,
+		retryMin:   DefaultRetryWaitMin,
+		retryMax:   DefaultRetryWaitMax,
+	}
+	var errs []error
+	for _, opt := range opts {
+		if opt == nil {
+			errs = append(errs, errors.New("quiltt: nil Option"))
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if cfg.apiKey == "" && cfg.sessionToken == "" {
+		errs = append(errs, fmt.Errorf("%w: NewClient needs WithAPIKey or WithSessionToken", ErrMissingCredentials))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if cfg.baseURL == nil {
+		cfg.baseURL, _ = url.Parse(DefaultBaseURL)
+	}
+
+	inner := cfg.httpClient
+	if inner == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		inner = &http.Client{Transport: tr, Timeout: DefaultTimeout}
+	}
+	base := inner.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+
+	if cfg.limit == 0 {
+		cfg.limit, cfg.burst = DefaultAPIKeyRate, 1
+		if cfg.apiKey == "" {
+			cfg.limit = DefaultSessionTokenRate
+		}
+	}
+	var limiter *rate.Limiter
+	if cfg.limit != rate.Inf {
+		limiter = rate.NewLimiter(cfg.limit, cfg.burst)
+	}
+	logger := cfg.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+
+	p := &pipeline{
+		base:       cfg.baseURL,
+		baseString: cfg.baseURL.String(),
+		inner:      inner,
+		httpc: &http.Client{
+			Transport: &attemptTransport{
+				base:    base,
+				limiter: limiter,
+				scheme:  cfg.baseURL.Scheme,
+				host:    cfg.baseURL.Host,
+			},
+			Timeout:       inner.Timeout,
+			Jar:           inner.Jar,
+			CheckRedirect: inner.CheckRedirect,
+		},
+		apiKey:       cfg.apiKey,
+		sessionToken: cfg.sessionToken,
+		apiVersion:   cfg.apiVersion,
+		userAgent:    fmt.Sprintf("quiltt-go/%s (%s; +https://github.com/quiltt-go/quiltt)", Version, runtime.Version()),
+		maxRetries:   cfg.maxRetries,
+		retryMin:     cfg.retryMin,
+		retryMax:     cfg.retryMax,
+		logger:       logger,
+		limiter:      limiter,
+	}
+	if cfg.apiKey != "" {
+		p.restAuth = "Bearer " + cfg.apiKey
+	}
+	c := &Client{p: p}
+	c.setGraphQLAuth()
+	return c, nil
+}
+
+// ForProfile returns a client that reads GraphQL as the given Profile, with
+// Basic credentials made of profileID and the API key. It shares c's
+// pipeline, rate limiter and connection pool; c is unchanged. profileID is a
+// Profile ID ("p_…") or UUID.
+//
+// ForProfile cannot fail; a client that cannot authenticate its reads (no
+// API key, an empty profileID, or one holding ':' or control characters)
+// returns an error wrapping ErrMissingCredentials from each GraphQL call,
+// without sending a request.
+func (c *Client) ForProfile(profileID string) *Client {
+	nc := *c
+	nc.profileID, nc.profileSet = profileID, true
+	nc.setGraphQLAuth()
+	return &nc
+}
+
+// setGraphQLAuth decides how GraphQL reads authenticate and builds the
+// genqlient client that sends them through the pipeline.
+func (c *Client) setGraphQLAuth() {
+	c.gqlAuth, c.gqlErr = "", nil
+	switch {
+	case c.profileSet:
+		switch {
+		case c.p.apiKey == "":
+			c.gqlErr = fmt.Errorf("%w: ForProfile needs a client built WithAPIKey", ErrMissingCredentials)
+		case c.profileID == "" || strings.Contains(c.profileID, ":") || checkSecret(c.profileID) != nil:
+			c.gqlErr = fmt.Errorf("%w: ForProfile: the profile ID is empty or malformed", ErrMissingCredentials)
+		default:
+			c.gqlAuth = secret("Basic " + base64.StdEncoding.EncodeToString([]byte(c.profileID+":"+string(c.p.apiKey))))
+		}
+	case c.p.sessionToken != "":
+		c.gqlAuth = "Bearer " + c.p.sessionToken
+	default:
+		c.gqlErr = fmt.Errorf("%w: GraphQL reads need a session token (WithSessionToken) or a profile (ForProfile)", ErrMissingCredentials)
+	}
+	c.gql = graphql.NewClient(c.p.baseString+"/v1/graphql", &graphQLDoer{c: c})
+}
+
+// ProfileID returns the Profile set by ForProfile, or "".
+func (c *Client) ProfileID() string { return c.profileID }
+
+// RateLimit returns the Ratelimit-* headers of the latest answer that any
+// call of this client, or of a client ForProfile derived from it, received.
+// Its zero value means no answer carried them yet.
+func (c *Client) RateLimit() RateLimit {
+	if rl := c.p.rateLimit.Load(); rl != nil {
+		return *rl
+	}
+	return RateLimit{}
+}
+
+// CloseIdleConnections closes the idle connections of the client's innermost
+// HTTP client (the one given WithHTTPClient, or the SDK's own). Calls in
+// flight are not affected.
+func (c *Client) CloseIdleConnections() { c.p.inner.CloseIdleConnections() }
+
+// String describes the client without its credentials.
+func (c *Client) String() string {
+	auth := "session token"
+	switch {
+	case c.profileSet:
+		auth = "API key, profile " + c.profileID
+	case c.p.apiKey != "" && c.p.sessionToken != "":
+		auth = "API key and session token"
+	case c.p.apiKey != "":
+		auth = "API key"
+	}
+	return fmt.Sprintf("quiltt.Client{%s, %s}", c.p.baseString, auth)
+}
+
+// Format prints the client as String does under every verb, so %+v and %#v
+// cannot reach its credentials.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// LogValue logs the client as String does.
+func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }

@@ -1,0 +1,298 @@
+package quiltt
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Every *Error answers errors.Is for the sentinel of its
+// status class, through any wrapping:
+//
+//	400, 422 → ErrBadRequest     401 → ErrUnauthorized   403 → ErrForbidden
+//	404      → ErrNotFound       429 → ErrRateLimited    5xx → ErrServer
+//
+// Account also returns an error wrapping ErrNotFound when Quiltt answers
+// null for an unknown ID, and a *QueryError matches the sentinel of its
+// extensions.code (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT, …).
+var (
+	ErrBadRequest   = errors.New("quiltt: bad request")
+	ErrUnauthorized = errors.New("quiltt: unauthorized")
+	ErrForbidden    = errors.New("quiltt: forbidden")
+	ErrNotFound     = errors.New("quiltt: not found")
+	ErrRateLimited  = errors.New("quiltt: rate limited")
+	ErrServer       = errors.New("quiltt: server error")
+
+	// ErrOutcomeUnknown marks a failed billable trigger (RefreshBalance)
+	// whose request reached Quiltt, or may have: a 500, 502 or 504 answer,
+	// a timeout, or a connection lost after the request was written. Quiltt
+	// may or may not have acted on it, so the SDK did not send it again.
+	// Check the account's balance, or wait for its balance.created webhook,
+	// before deciding to refresh again.
+	ErrOutcomeUnknown = errors.New("quiltt: outcome unknown: the request may have been acted on")
+
+	// ErrInvalidResponse marks a 2xx answer whose body could not be read or
+	// decoded: truncated, not JSON, of the wrong shape, or over the size cap.
+	ErrInvalidResponse = errors.New("quiltt: invalid response")
+
+	// ErrMissingCredentials is returned, before any request is sent, by a
+	// call that the client's credentials cannot authenticate: a GraphQL read
+	// without a session token or a profile, a REST call without an API key.
+	ErrMissingCredentials = errors.New("quiltt: missing credentials")
+)
+
+// maxErrorBody caps how much of a non-2xx body is read to build an *Error.
+const maxErrorBody = 64 << 10
+
+// Error is a non-2xx answer from Quiltt, REST or GraphQL, after any retries.
+// Its Error text names the operation, the method, the URL and the status; it
+// never contains a credential, and never the raw body.
+//
+// errors.Is(err, ErrNotFound) and the other status sentinels hold for an
+// *Error of the matching status; errors.Is(err, ErrOutcomeUnknown) holds when
+// the failed call was a billable trigger that Quiltt may have acted on.
+type Error struct {
+	Op         string // the SDK operation, e.g. "Accounts" or "RefreshBalance"
+	Method     string // the HTTP method
+	URL        string // the request URL, without credentials or query
+	StatusCode int    // the HTTP status code
+
+	Message          string // Quiltt's message, or the status text when the body has none
+	Instruction      string // Quiltt's hint on what to do, when given
+	ErrorID          string // errorId or error_id: quote it to Quiltt support
+	DocumentationURL string // documentationUrl, when given
+	RequestID        string // the X-Request-Id response header, when present
+
+	// RateLimit holds the Ratelimit-* headers of the answer.
+	RateLimit RateLimit
+	// RetryAfter is the wait the server asked for (Retry-After, else the
+	// time until Ratelimit-Reset), zero when it asked for none.
+	RetryAfter time.Duration
+	// Validation holds field errors of a 422 answer: {"field":["problem"]}.
+	Validation map[string][]string
+	// GraphQLErrors holds the errors[] of a non-2xx GraphQL answer.
+	GraphQLErrors []GraphQLError
+	// Attempts is how many times the request was sent.
+	Attempts int
+
+	outcomeUnknown bool
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("quiltt: ")
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteString(": ")
+	}
+	if e.Method != "" {
+		fmt.Fprintf(&b, "%s %s: ", e.Method, e.URL)
+	}
+	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Message != "" && e.Message != http.StatusText(e.StatusCode) {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.Instruction != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Instruction)
+		b.WriteString(")")
+	}
+	for field, problems := range sortedValidation(e.Validation) {
+		fmt.Fprintf(&b, "; %s: %s", field, strings.Join(problems, ", "))
+	}
+	if e.ErrorID != "" {
+		b.WriteString(" [errorId ")
+		b.WriteString(e.ErrorID)
+		b.WriteString("]")
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	if e.outcomeUnknown {
+		b.WriteString("; outcome unknown: Quiltt may have acted on the request, so it was not retried")
+	}
+	return b.String()
+}
+
+// Is reports whether target is the sentinel of e's status class, or
+// ErrOutcomeUnknown for a trigger whose outcome is unknown.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrOutcomeUnknown:
+		return e.outcomeUnknown
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusUnprocessableEntity
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	}
+	return false
+}
+
+// TransportError is a call that got no HTTP answer to its last attempt: the
+// connection was refused or lost, the attempt timed out, or the context
+// ended (while waiting for an answer or between retries). Err is the cause;
+// errors.Is(err, context.DeadlineExceeded) and the like hold through it.
+// Last, when set, is the HTTP answer of an earlier attempt, so a call
+// cancelled while backing off from a 429 still matches ErrRateLimited.
+type TransportError struct {
+	Op       string // the SDK operation
+	Method   string // the HTTP method
+	URL      string // the request URL, without credentials or query
+	Attempts int    // how many times the request was sent, or tried
+	Last     *Error // the answer of an earlier attempt, if any
+	Err      error  // the cause
+
+	outcomeUnknown bool
+}
+
+// Error implements the error interface.
+func (e *TransportError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "quiltt: %s: %s %s: %v", e.Op, e.Method, e.URL, e.Err)
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	if e.Last != nil {
+		fmt.Fprintf(&b, " (last answer: %d %s)", e.Last.StatusCode, http.StatusText(e.Last.StatusCode))
+	}
+	if e.outcomeUnknown {
+		b.WriteString("; outcome unknown: Quiltt may have acted on the request, so it was not retried")
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause and, when set, the last HTTP answer.
+func (e *TransportError) Unwrap() []error {
+	if e.Last != nil {
+		return []error{e.Err, e.Last}
+	}
+	return []error{e.Err}
+}
+
+// Is reports whether target is ErrOutcomeUnknown for a trigger whose request
+// may have reached Quiltt.
+func (e *TransportError) Is(target error) bool {
+	return target == ErrOutcomeUnknown && e.outcomeUnknown
+}
+
+// errorBody is the JSON shape of Quiltt's error answers, REST and GraphQL.
+type errorBody struct {
+	Message          string         `json:"message"`
+	Instruction      string         `json:"instruction"`
+	ErrorID          string         `json:"errorId"`
+	ErrorIDSnake     string         `json:"error_id"`
+	DocumentationURL string         `json:"documentationUrl"`
+	Errors           []GraphQLError `json:"errors"`
+}
+
+// newError builds the *Error of a non-2xx answer from its status, headers
+// and (capped) body. Any body is accepted: JSON of Quiltt's shape, 422 field
+// errors, GraphQL errors[], HTML from a proxy, nothing at all.
+func newError(status int, header http.Header, body []byte, now time.Time) *Error {
+	e := &Error{
+		StatusCode: status,
+		RequestID:  header.Get("X-Request-Id"),
+		RateLimit:  parseRateLimit(header),
+	}
+	e.RetryAfter = serverWait(header, now)
+	if isJSON(header, body) {
+		var eb errorBody
+		if json.Unmarshal(body, &eb) == nil {
+			e.Message = eb.Message
+			e.Instruction = eb.Instruction
+			e.ErrorID = eb.ErrorID
+			if e.ErrorID == "" {
+				e.ErrorID = eb.ErrorIDSnake
+			}
+			e.DocumentationURL = eb.DocumentationURL
+			e.GraphQLErrors = eb.Errors
+			if e.Message == "" && len(eb.Errors) > 0 {
+				e.Message = eb.Errors[0].Message
+			}
+		}
+		if e.Message == "" {
+			e.Validation = parseValidation(body)
+		}
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(status)
+	}
+	return e
+}
+
+// isJSON reports whether an error body should be read as JSON: a JSON content
+// type, or no content type and a body that starts like a JSON object.
+func isJSON(header http.Header, body []byte) bool {
+	if ct := header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+			return true
+		}
+		if err == nil && mt != "text/plain" && mt != "application/octet-stream" {
+			return false
+		}
+	}
+	return bytes.HasPrefix(bytes.TrimSpace(body), []byte("{"))
+}
+
+// parseValidation reads a 422 body of the form {"field":["problem", …]}.
+// Any other shape gives nil.
+func parseValidation(body []byte) map[string][]string {
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(body, &raw) != nil || len(raw) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(raw))
+	for field, v := range raw {
+		var problems []string
+		if json.Unmarshal(v, &problems) != nil {
+			var one string
+			if json.Unmarshal(v, &one) != nil {
+				return nil
+			}
+			problems = []string{one}
+		}
+		out[field] = problems
+	}
+	return out
+}
+
+// sortedValidation iterates over field errors in field order, so that an
+// error's text is stable.
+func sortedValidation(v map[string][]string) func(func(string, []string) bool) {
+	return func(yield func(string, []string) bool) {
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if !yield(k, v[k]) {
+				return
+			}
+		}
+	}
+}
+
+// atoiSafe parses a non-negative decimal integer, reporting whether it could.
+func atoiSafe(s string) (int64, bool) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	return n, err == nil && n >= 0
+}

@@ -1,0 +1,206 @@
+package quiltt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// graphQLDoer is the graphql.Doer that genqlient's generated code sends
+// through: the SDK's pipeline. Non-2xx answers become *Error (or
+// *TransportError) here, before genqlient sees them.
+type graphQLDoer struct{ c *Client }
+
+// opKey carries the SDK operation name from a public method to the doer.
+type opKey struct{}
+
+func withOp(ctx context.Context, op string) context.Context {
+	return context.WithValue(ctx, opKey{}, op)
+}
+
+func (d *graphQLDoer) Do(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	op, _ := ctx.Value(opKey{}).(string)
+	if op == "" {
+		op = "GraphQL"
+	}
+	if d.c.gqlErr != nil {
+		return nil, d.c.gqlErr
+	}
+	body, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("quiltt: %s: reading request body: %w", op, err)
+	}
+	resp, err := d.c.p.do(ctx, &request{
+		op:     op,
+		kind:   opRead,
+		method: http.MethodPost,
+		path:   "/v1/graphql",
+		body:   body,
+		auth:   d.c.gqlAuth,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("quiltt: %s: %w: HTTP %d from the GraphQL endpoint", op, ErrInvalidResponse, resp.StatusCode)
+	}
+	resp.Body = newCappedBody(resp.Body, maxResponseBody)
+	return resp, nil
+}
+
+// GraphQLError is one entry of a GraphQL response's errors[].
+type GraphQLError struct {
+	Message string
+	// Path locates the failed field, e.g. ["accounts", "0", "balance"];
+	// list indexes are written in decimal.
+	Path []string
+	// Code, ErrorID, Instruction and DocumentationURL come from the entry's
+	// extensions, when Quiltt sends them.
+	Code             string
+	ErrorID          string
+	Instruction      string
+	DocumentationURL string
+}
+
+// UnmarshalJSON reads an errors[] entry, whatever the types of its path
+// elements and extensions.
+func (g *GraphQLError) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Message    string            `json:"message"`
+		Path       []json.RawMessage `json:"path"`
+		Extensions map[string]any    `json:"extensions"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	g.Message = raw.Message
+	g.Path = nil
+	for _, p := range raw.Path {
+		var s string
+		if json.Unmarshal(p, &s) != nil {
+			s = string(p)
+		}
+		g.Path = append(g.Path, s)
+	}
+	g.setExtensions(raw.Extensions)
+	return nil
+}
+
+func (g *GraphQLError) setExtensions(ext map[string]any) {
+	str := func(k string) string { s, _ := ext[k].(string); return s }
+	g.Code = str("code")
+	g.ErrorID = str("errorId")
+	if g.ErrorID == "" {
+		g.ErrorID = str("error_id")
+	}
+	g.Instruction = str("instruction")
+	g.DocumentationURL = str("documentationUrl")
+}
+
+// QueryError is a GraphQL answer (HTTP 200) that carries errors[]. When the
+// answer also carries data, PartialData is true and the method that returned
+// the error also returned what it could decode: see each method's doc.
+//
+// errors.Is matches the sentinel of any entry's extensions.code:
+// UNAUTHENTICATED → ErrUnauthorized, FORBIDDEN → ErrForbidden, NOT_FOUND →
+// ErrNotFound, BAD_USER_INPUT and GRAPHQL_VALIDATION_FAILED → ErrBadRequest,
+// RATE_LIMITED and TOO_MANY_REQUESTS → ErrRateLimited, INTERNAL_SERVER_ERROR
+// → ErrServer.
+type QueryError struct {
+	Op          string
+	Errors      []GraphQLError
+	PartialData bool
+}
+
+// Error implements the error interface.
+func (e *QueryError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "quiltt: %s: GraphQL errors: ", e.Op)
+	for i, g := range e.Errors {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(g.Message)
+		if len(g.Path) > 0 {
+			b.WriteString(" at ")
+			b.WriteString(strings.Join(g.Path, "."))
+		}
+		if g.Code != "" {
+			b.WriteString(" [")
+			b.WriteString(g.Code)
+			b.WriteString("]")
+		}
+	}
+	if e.PartialData {
+		b.WriteString(" (partial data)")
+	}
+	return b.String()
+}
+
+// Is matches the sentinels of the entries' codes.
+func (e *QueryError) Is(target error) bool {
+	for _, g := range e.Errors {
+		if codeSentinel(g.Code) == target && target != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func codeSentinel(code string) error {
+	switch code {
+	case "UNAUTHENTICATED", "UNAUTHORIZED":
+		return ErrUnauthorized
+	case "FORBIDDEN":
+		return ErrForbidden
+	case "NOT_FOUND":
+		return ErrNotFound
+	case "BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED", "BAD_REQUEST":
+		return ErrBadRequest
+	case "RATE_LIMITED", "TOO_MANY_REQUESTS":
+		return ErrRateLimited
+	case "INTERNAL_SERVER_ERROR":
+		return ErrServer
+	}
+	return nil
+}
+
+// graphQLError turns what genqlient returned into the SDK's error types:
+// pipeline errors pass through, errors[] become a *QueryError, anything else
+// (a body that does not decode) wraps ErrInvalidResponse.
+func graphQLError(op string, err error, partial bool) error {
+	var list gqlerror.List
+	switch {
+	case errors.As(err, &list):
+		qe := &QueryError{Op: op, PartialData: partial}
+		for _, ge := range list {
+			g := GraphQLError{Message: ge.Message}
+			for _, p := range ge.Path {
+				g.Path = append(g.Path, fmt.Sprint(p))
+			}
+			g.setExtensions(ge.Extensions)
+			qe.Errors = append(qe.Errors, g)
+		}
+		return qe
+	case isPipelineError(err):
+		return err
+	default:
+		return fmt.Errorf("quiltt: %s: %w: %w", op, ErrInvalidResponse, err)
+	}
+}
+
+func isPipelineError(err error) bool {
+	var e *Error
+	var te *TransportError
+	return errors.As(err, &e) || errors.As(err, &te) || errors.Is(err, ErrMissingCredentials) ||
+		errors.Is(err, ErrInvalidResponse) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

@@ -1,0 +1,226 @@
+package quiltt
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// DefaultBaseURL is the Quiltt API host. GraphQL is served at
+// {base}/v1/graphql and REST under {base}/v1/.
+const DefaultBaseURL = "https://api.quiltt.io"
+
+// Defaults of the options.
+const (
+	DefaultMaxRetries   = 3                      // retries after the first attempt
+	DefaultRetryWaitMin = 500 * time.Millisecond // first backoff, before jitter
+	DefaultRetryWaitMax = 10 * time.Second       // longest backoff, before server floors
+	DefaultTimeout      = 30 * time.Second       // per attempt, when WithHTTPClient is not given
+)
+
+// Quiltt's documented request budgets, the defaults of the client-side rate
+// limiter: 25 requests/s with an API key, 100 requests/s with only a session
+// token.
+const (
+	DefaultAPIKeyRate       rate.Limit = 25
+	DefaultSessionTokenRate rate.Limit = 100
+)
+
+// Option configures a Client. Options are checked by NewClient, which
+// reports every invalid one.
+type Option func(*config) error
+
+type config struct {
+	apiKey       secret
+	sessionToken secret
+	baseURL      *url.URL
+	httpClient   *http.Client
+	apiVersion   string
+	maxRetries   int
+	retryMin     time.Duration
+	retryMax     time.Duration
+	logger       *slog.Logger
+	limit        rate.Limit
+	burst        int
+}
+
+// WithAPIKey sets the API key secret (from the Quiltt Dashboard). REST calls
+// send it as a Bearer token; GraphQL reads send it with a profile ID as Basic
+// credentials (see ForProfile). NewClient fails if the secret is empty or
+// holds whitespace or control characters; the error never quotes it.
+func WithAPIKey(secretKey string) Option {
+	return func(c *config) error {
+		if err := checkSecret(secretKey); err != nil {
+			return fmt.Errorf("quiltt: WithAPIKey: %w", err)
+		}
+		c.apiKey = secret(secretKey)
+		return nil
+	}
+}
+
+// WithSessionToken sets a Profile-scoped session token, sent as a Bearer
+// token on GraphQL reads. It cannot authenticate REST calls such as
+// RefreshBalance. NewClient fails if the token is empty or holds whitespace
+// or control characters; the error never quotes it.
+func WithSessionToken(token string) Option {
+	return func(c *config) error {
+		if err := checkSecret(token); err != nil {
+			return fmt.Errorf("quiltt: WithSessionToken: %w", err)
+		}
+		c.sessionToken = secret(token)
+		return nil
+	}
+}
+
+// WithBaseURL sets the API host, DefaultBaseURL by default. A path is kept
+// as a prefix of every request path. NewClient fails if the URL does not
+// parse, has no host, carries credentials, a query or a fragment, or is
+// plain http to a host other than the loopback one (credentials never travel
+// unencrypted over a network).
+func WithBaseURL(rawURL string) Option {
+	return func(c *config) error {
+		u, err := parseBaseURL(rawURL)
+		if err != nil {
+			return fmt.Errorf("quiltt: WithBaseURL: %w", err)
+		}
+		c.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient sets the innermost HTTP client, where transports such as
+// OpenTelemetry's plug in. Its Transport, Timeout (per attempt), Jar and
+// CheckRedirect are used; the client itself is never modified. Credentials
+// are only ever attached to requests for the base URL's host, so a redirect
+// elsewhere does not carry them. NewClient fails if hc is nil.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("quiltt: WithHTTPClient: nil client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithAPIVersion sends Quiltt-Version: version on every request, overriding
+// the version set on the API key. NewClient fails unless version is a date
+// written YYYY-MM-DD, such as "2026-04-01".
+func WithAPIVersion(version string) Option {
+	return func(c *config) error {
+		if _, err := time.Parse(time.DateOnly, version); err != nil || len(version) != len(time.DateOnly) {
+			return fmt.Errorf("quiltt: WithAPIVersion: %q is not a YYYY-MM-DD date", version)
+		}
+		c.apiVersion = version
+		return nil
+	}
+}
+
+// WithMaxRetries sets how many times a failed request may be sent again,
+// DefaultMaxRetries by default; 0 disables retries. A billable trigger is
+// retried only where Quiltt cannot have acted on it, whatever n is. NewClient
+// fails if n is negative or above 100.
+func WithMaxRetries(n int) Option {
+	return func(c *config) error {
+		if n < 0 || n > 100 {
+			return fmt.Errorf("quiltt: WithMaxRetries: %d is outside 0..100", n)
+		}
+		c.maxRetries = n
+		return nil
+	}
+}
+
+// WithRetryWait sets the bounds of the exponential backoff between retries:
+// the first wait is about min, each next one doubles, none exceeds max
+// (before jitter, which takes up to half off). A server's Retry-After or
+// Ratelimit-Reset raises a wait above these bounds, up to one minute.
+// NewClient fails unless 0 < min <= max.
+func WithRetryWait(min, max time.Duration) Option {
+	return func(c *config) error {
+		if min <= 0 || max < min {
+			return fmt.Errorf("quiltt: WithRetryWait: need 0 < min <= max, got %v and %v", min, max)
+		}
+		c.retryMin, c.retryMax = min, max
+		return nil
+	}
+}
+
+// WithLogger sets where the client logs: one debug record per attempt and
+// one info record per retry (method, path, status, attempt, wait), never a
+// header value, a body or a credential. The client is silent by default and
+// when l is nil.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		c.logger = l
+		return nil
+	}
+}
+
+// WithRateLimit sets the client-side rate limiter that every attempt of every
+// call of the client (and of its ForProfile clients) waits on: limit requests
+// per second with bursts of burst. The default follows Quiltt's budgets:
+// DefaultAPIKeyRate with an API key, DefaultSessionTokenRate with only a
+// session token, burst 1. rate.Inf disables the limiter. NewClient fails if
+// limit is not positive or burst is below 1.
+func WithRateLimit(limit rate.Limit, burst int) Option {
+	return func(c *config) error {
+		if !(limit > 0) || burst < 1 {
+			return fmt.Errorf("quiltt: WithRateLimit: need limit > 0 and burst >= 1, got %v and %d", float64(limit), burst)
+		}
+		c.limit, c.burst = limit, burst
+		return nil
+	}
+}
+
+func checkSecret(s string) error {
+	if s == "" {
+		return errors.New("empty secret")
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f {
+			return errors.New("secret holds whitespace or control characters")
+		}
+	}
+	return nil
+}
+
+func parseBaseURL(rawURL string) (*url.URL, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// url.Error quotes the input; the input is not secret (credentials
+		// are refused below), but keep the message short.
+		return nil, fmt.Errorf("cannot parse URL: %w", errors.Unwrap(err))
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, fmt.Errorf("scheme %q: need https", u.Scheme)
+	case u.Host == "":
+		return nil, errors.New("no host")
+	case u.User != nil:
+		return nil, errors.New("credentials in the URL: use WithAPIKey or WithSessionToken")
+	case u.RawQuery != "" || u.ForceQuery:
+		return nil, errors.New("query in the URL")
+	case u.Fragment != "":
+		return nil, errors.New("fragment in the URL")
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return nil, fmt.Errorf("plain http to %s: credentials would travel unencrypted; use https", u.Hostname())
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,186 @@
+package quiltt
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Account is one account of a Profile, with its most recent balance.
+//
+// Enum fields keep values the SDK has never seen as they are: compare them
+// with the constants, and expect others.
+type Account struct {
+	ID   string
+	Name string
+	// Kind is the account's classification; "" when Quiltt reports null.
+	Kind AccountKind
+	// Taxonomy is the taxonomic hierarchy, most general first: level 1 is
+	// "ASSET" or "LIABILITY", level 2 the kind, level 3+ finer classes.
+	Taxonomy []string
+	// Balance is the most recent balance; nil when Quiltt reports none.
+	Balance *Balance
+
+	Mask         string // typically the last four digits; "" when null
+	CurrencyCode string // ISO-4217 code; "" when null
+	Verified     bool   // verified for money movement
+	State        AccountState
+	Provider     Provider
+	Institution  Institution
+	// Connection is the account's primary connection; nil when null.
+	Connection *Connection
+	// TransactedFirstOn and TransactedLastOn are the dates (YYYY-MM-DD) of
+	// the earliest and latest known transactions; "" when null.
+	TransactedFirstOn string
+	TransactedLastOn  string
+	// Metadata is the account's custom metadata as raw JSON; nil when null.
+	Metadata json.RawMessage
+}
+
+// Class tells whether the account is an asset or a liability, which decides
+// how to read the sign of its balances. Taxonomy[0] is the authority when it
+// is ASSET or LIABILITY; otherwise the kind decides; otherwise ClassUnknown.
+func (a Account) Class() Class {
+	if len(a.Taxonomy) > 0 {
+		switch Class(a.Taxonomy[0]) {
+		case ClassAsset:
+			return ClassAsset
+		case ClassLiability:
+			return ClassLiability
+		}
+	}
+	return a.Kind.Class()
+}
+
+// Balance is one balance record of an account. Amounts are exact decimals;
+// nil means Quiltt did not report that amount, never zero.
+//
+// Signs follow Quiltt's convention: on an asset account a positive amount is
+// money the holder has; on a liability account a negative amount is money
+// the holder owes (a credit card at -2134.34 owes $2,134.34). Limit is left
+// exactly as reported: Quiltt's documents disagree on its sign.
+type Balance struct {
+	ID string
+	// AccountID is the account the balance belongs to. GraphQL balances
+	// carry none of their own: the SDK fills it from the parent account.
+	AccountID string
+	At        time.Time
+	// Source is how Quiltt got the balance; "" from API versions before
+	// the field existed.
+	Source    BalanceSource
+	Available *decimal.Decimal // funds accounting for pending transactions
+	Current   *decimal.Decimal // funds based on posted transactions
+	Limit     *decimal.Decimal // overdraft or credit limit, sign as reported
+}
+
+// Institution is where an account is held.
+type Institution struct {
+	ID   string
+	Name string
+}
+
+// Connection is the link between a Profile and an institution through a
+// provider.
+type Connection struct {
+	ID       string
+	Provider Provider
+	Status   ConnectionStatus
+}
+
+// AccountKind is the classification of an account. Values not listed here
+// are kept as Quiltt sends them.
+type AccountKind string
+
+// The account kinds Quiltt documents.
+const (
+	AccountKindCredit     AccountKind = "CREDIT"     // credit cards and lines of credit
+	AccountKindDepository AccountKind = "DEPOSITORY" // checking, savings, cash management
+	AccountKindInvestment AccountKind = "INVESTMENT" // brokerage, retirement
+	AccountKindLoan       AccountKind = "LOAN"       // mortgage, student and installment loans
+)
+
+// Class maps a kind to its class: DEPOSITORY and INVESTMENT are assets,
+// CREDIT and LOAN liabilities, anything else (including "") ClassUnknown.
+func (k AccountKind) Class() Class {
+	switch k {
+	case AccountKindDepository, AccountKindInvestment:
+		return ClassAsset
+	case AccountKindCredit, AccountKindLoan:
+		return ClassLiability
+	}
+	return ClassUnknown
+}
+
+// BalanceSource is how Quiltt obtained a balance. Values not listed here are
+// kept as Quiltt sends them.
+type BalanceSource string
+
+// The balance sources Quiltt documents.
+const (
+	BalanceSourceInitial BalanceSource = "INITIAL" // first value from the provider
+	BalanceSourceSync    BalanceSource = "SYNC"    // regular sync with the provider
+	BalanceSourceRefresh BalanceSource = "REFRESH" // answer to a balance refresh
+)
+
+// Class is the side of the balance sheet an account is on, which decides how
+// to read the sign of its amounts.
+type Class string
+
+// The classes. ClassUnknown is for accounts with neither a taxonomy class nor
+// a known kind: do not guess the sign of their amounts.
+const (
+	ClassAsset     Class = "ASSET"
+	ClassLiability Class = "LIABILITY"
+	ClassUnknown   Class = "UNKNOWN"
+)
+
+// AccountState is whether an account is open. Values not listed here are
+// kept as Quiltt sends them.
+type AccountState string
+
+// The account states Quiltt documents.
+const (
+	AccountStateOpen   AccountState = "OPEN"
+	AccountStateClosed AccountState = "CLOSED"
+)
+
+// Provider is the data provider behind an account or connection. Values not
+// listed here are kept as Quiltt sends them.
+type Provider string
+
+// The providers Quiltt documents.
+const (
+	ProviderAkoya        Provider = "AKOYA"
+	ProviderFinicity     Provider = "FINICITY"
+	ProviderMX           Provider = "MX"
+	ProviderPlaid        Provider = "PLAID"
+	ProviderMock         Provider = "MOCK"
+	ProviderDisconnected Provider = "DISCONNECTED"
+)
+
+// ConnectionStatus is the state of a connection. Values not listed here are
+// kept as Quiltt sends them.
+type ConnectionStatus string
+
+// The connection statuses Quiltt documents.
+const (
+	ConnectionStatusDisconnected     ConnectionStatus = "DISCONNECTED"
+	ConnectionStatusDisconnecting    ConnectionStatus = "DISCONNECTING"
+	ConnectionStatusErrorInstitution ConnectionStatus = "ERROR_INSTITUTION"
+	ConnectionStatusErrorProvider    ConnectionStatus = "ERROR_PROVIDER"
+	ConnectionStatusErrorRepairable  ConnectionStatus = "ERROR_REPAIRABLE"
+	ConnectionStatusErrorService     ConnectionStatus = "ERROR_SERVICE"
+	ConnectionStatusInitializing     ConnectionStatus = "INITIALIZING"
+	ConnectionStatusSynced           ConnectionStatus = "SYNCED"
+	ConnectionStatusSyncing          ConnectionStatus = "SYNCING"
+)
+
+// AccountSort orders the accounts of a list.
+type AccountSort string
+
+// The orders Quiltt documents.
+const (
+	AccountSortLastTransactedOnAsc  AccountSort = "LAST_TRANSACTED_ON_ASC"
+	AccountSortLastTransactedOnDesc AccountSort = "LAST_TRANSACTED_ON_DESC"
+)
