@@ -67,7 +67,7 @@ func (c *Client) Accounts(ctx context.Context, filter *AccountFilter) ([]Account
 	if resp != nil && resp.Accounts != nil {
 		accounts = make([]Account, len(resp.Accounts))
 		for i := range resp.Accounts {
-			accounts[i] = toAccount(&resp.Accounts[i].AccountFields)
+			accounts[i] = toAccount(&resp.Accounts[i])
 		}
 	}
 	if err != nil {
@@ -101,7 +101,7 @@ func (c *Client) Account(ctx context.Context, id string) (*Account, error) {
 	resp, err := gql.Account(withOp(ctx, op), c.gql, id)
 	var account *Account
 	if resp != nil && resp.Account != nil {
-		a := toAccount(&resp.Account.AccountFields)
+		a := toAccount(resp.Account)
 		account = &a
 	}
 	if err != nil {
@@ -133,10 +133,10 @@ func (c *Client) latestBalance(ctx context.Context, op, id string) (*Balance, er
 	if resp.Account.Balance == nil {
 		return nil, nil
 	}
-	return toBalance(&resp.Account.Balance.BalanceFields, resp.Account.Id), nil
+	return toBalance(resp.Account.Balance, resp.Account.Id), nil
 }
 
-func toAccount(f *gql.AccountFields) Account {
+func toAccount(f *gql.AccountData) Account {
 	a := Account{
 		ID:                f.Id,
 		Name:              f.Name,
@@ -167,12 +167,12 @@ func toAccount(f *gql.AccountFields) Account {
 		}
 	}
 	if f.Balance != nil {
-		a.Balance = toBalance(&f.Balance.BalanceFields, f.Id)
+		a.Balance = toBalance(f.Balance, f.Id)
 	}
 	return a
 }
 
-func toBalance(f *gql.BalanceFields, accountID string) *Balance {
+func toBalance(f *gql.BalanceData, accountID string) *Balance {
 	return &Balance{
 		ID:        f.Id,
 		AccountID: accountID,

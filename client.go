@@ -208,7 +208,7 @@ func (c *Client) RateLimit() RateLimit {
 func (c *Client) CloseIdleConnections() { c.p.inner.CloseIdleConnections() }
 
 // String describes the client without its credentials.
-func (c *Client) String() string {
+func (c Client) String() string {
 	auth := "session token"
 	switch {
 	case c.profileSet:
@@ -222,8 +222,8 @@ func (c *Client) String() string {
 }
 
 // Format prints the client as String does under every verb, so %+v and %#v
-// cannot reach its credentials.
-func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+// cannot reach its credentials, whether given a *Client or a Client.
+func (c Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
 
 // LogValue logs the client as String does.
-func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+func (c Client) LogValue() slog.Value { return slog.StringValue(c.String()) }

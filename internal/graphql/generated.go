@@ -11,147 +11,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// AccountAccount includes the requested fields of the GraphQL type Account.
-// The GraphQL type's documentation follows.
-//
-// An Account represents the accounting of a banking relationship.
-type AccountAccount struct {
-	AccountFields `json:"-"`
-}
-
-// GetId returns AccountAccount.Id, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetId() string { return v.AccountFields.Id }
-
-// GetName returns AccountAccount.Name, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetName() string { return v.AccountFields.Name }
-
-// GetKind returns AccountAccount.Kind, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetKind() *AccountKind { return v.AccountFields.Kind }
-
-// GetMask returns AccountAccount.Mask, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetMask() *string { return v.AccountFields.Mask }
-
-// GetCurrencyCode returns AccountAccount.CurrencyCode, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetCurrencyCode() *CurrencyCode { return v.AccountFields.CurrencyCode }
-
-// GetVerified returns AccountAccount.Verified, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetVerified() bool { return v.AccountFields.Verified }
-
-// GetState returns AccountAccount.State, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetState() AccountState { return v.AccountFields.State }
-
-// GetProvider returns AccountAccount.Provider, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetProvider() ConnectionProvider { return v.AccountFields.Provider }
-
-// GetTaxonomy returns AccountAccount.Taxonomy, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetTaxonomy() []AccountTaxonomyMember { return v.AccountFields.Taxonomy }
-
-// GetTransactedFirstOn returns AccountAccount.TransactedFirstOn, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetTransactedFirstOn() *string { return v.AccountFields.TransactedFirstOn }
-
-// GetTransactedLastOn returns AccountAccount.TransactedLastOn, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetTransactedLastOn() *string { return v.AccountFields.TransactedLastOn }
-
-// GetMetadata returns AccountAccount.Metadata, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetMetadata() *json.RawMessage { return v.AccountFields.Metadata }
-
-// GetInstitution returns AccountAccount.Institution, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetInstitution() AccountFieldsInstitution {
-	return v.AccountFields.Institution
-}
-
-// GetConnection returns AccountAccount.Connection, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetConnection() *AccountFieldsConnection { return v.AccountFields.Connection }
-
-// GetBalance returns AccountAccount.Balance, and is useful for accessing the field via an interface.
-func (v *AccountAccount) GetBalance() *AccountFieldsBalance { return v.AccountFields.Balance }
-
-func (v *AccountAccount) UnmarshalJSON(b []byte) error {
-
-	if string(b) == "null" {
-		return nil
-	}
-
-	var firstPass struct {
-		*AccountAccount
-		graphql.NoUnmarshalJSON
-	}
-	firstPass.AccountAccount = v
-
-	err := json.Unmarshal(b, &firstPass)
-	if err != nil {
-		return err
-	}
-
-	err = json.Unmarshal(
-		b, &v.AccountFields)
-	if err != nil {
-		return err
-	}
-	return nil
-}
-
-type __premarshalAccountAccount struct {
-	Id string `json:"id"`
-
-	Name string `json:"name"`
-
-	Kind *AccountKind `json:"kind"`
-
-	Mask *string `json:"mask"`
-
-	CurrencyCode *CurrencyCode `json:"currencyCode"`
-
-	Verified bool `json:"verified"`
-
-	State AccountState `json:"state"`
-
-	Provider ConnectionProvider `json:"provider"`
-
-	Taxonomy []AccountTaxonomyMember `json:"taxonomy"`
-
-	TransactedFirstOn *string `json:"transactedFirstOn"`
-
-	TransactedLastOn *string `json:"transactedLastOn"`
-
-	Metadata *json.RawMessage `json:"metadata"`
-
-	Institution AccountFieldsInstitution `json:"institution"`
-
-	Connection *AccountFieldsConnection `json:"connection"`
-
-	Balance *AccountFieldsBalance `json:"balance"`
-}
-
-func (v *AccountAccount) MarshalJSON() ([]byte, error) {
-	premarshaled, err := v.__premarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(premarshaled)
-}
-
-func (v *AccountAccount) __premarshalJSON() (*__premarshalAccountAccount, error) {
-	var retval __premarshalAccountAccount
-
-	retval.Id = v.AccountFields.Id
-	retval.Name = v.AccountFields.Name
-	retval.Kind = v.AccountFields.Kind
-	retval.Mask = v.AccountFields.Mask
-	retval.CurrencyCode = v.AccountFields.CurrencyCode
-	retval.Verified = v.AccountFields.Verified
-	retval.State = v.AccountFields.State
-	retval.Provider = v.AccountFields.Provider
-	retval.Taxonomy = v.AccountFields.Taxonomy
-	retval.TransactedFirstOn = v.AccountFields.TransactedFirstOn
-	retval.TransactedLastOn = v.AccountFields.TransactedLastOn
-	retval.Metadata = v.AccountFields.Metadata
-	retval.Institution = v.AccountFields.Institution
-	retval.Connection = v.AccountFields.Connection
-	retval.Balance = v.AccountFields.Balance
-	return &retval, nil
-}
-
 // AccountBalanceAccount includes the requested fields of the GraphQL type Account.
 // The GraphQL type's documentation follows.
 //
@@ -160,101 +19,14 @@ type AccountBalanceAccount struct {
 	// The ID of the Account.
 	Id string `json:"id"`
 	// The most recent Balance for the Account.
-	Balance *AccountBalanceAccountBalance `json:"balance"`
+	Balance *BalanceData `json:"balance"`
 }
 
 // GetId returns AccountBalanceAccount.Id, and is useful for accessing the field via an interface.
 func (v *AccountBalanceAccount) GetId() string { return v.Id }
 
 // GetBalance returns AccountBalanceAccount.Balance, and is useful for accessing the field via an interface.
-func (v *AccountBalanceAccount) GetBalance() *AccountBalanceAccountBalance { return v.Balance }
-
-// AccountBalanceAccountBalance includes the requested fields of the GraphQL type Balance.
-// The GraphQL type's documentation follows.
-//
-// Represents an Account Balance. (GraphQL Balance has no accountId; REST and webhook Balance records do.)
-type AccountBalanceAccountBalance struct {
-	BalanceFields `json:"-"`
-}
-
-// GetId returns AccountBalanceAccountBalance.Id, and is useful for accessing the field via an interface.
-func (v *AccountBalanceAccountBalance) GetId() string { return v.BalanceFields.Id }
-
-// GetAt returns AccountBalanceAccountBalance.At, and is useful for accessing the field via an interface.
-func (v *AccountBalanceAccountBalance) GetAt() time.Time { return v.BalanceFields.At }
-
-// GetSource returns AccountBalanceAccountBalance.Source, and is useful for accessing the field via an interface.
-func (v *AccountBalanceAccountBalance) GetSource() BalanceSource { return v.BalanceFields.Source }
-
-// GetAvailable returns AccountBalanceAccountBalance.Available, and is useful for accessing the field via an interface.
-func (v *AccountBalanceAccountBalance) GetAvailable() *decimal.Decimal {
-	return v.BalanceFields.Available
-}
-
-// GetCurrent returns AccountBalanceAccountBalance.Current, and is useful for accessing the field via an interface.
-func (v *AccountBalanceAccountBalance) GetCurrent() *decimal.Decimal { return v.BalanceFields.Current }
-
-// GetLimit returns AccountBalanceAccountBalance.Limit, and is useful for accessing the field via an interface.
-func (v *AccountBalanceAccountBalance) GetLimit() *decimal.Decimal { return v.BalanceFields.Limit }
-
-func (v *AccountBalanceAccountBalance) UnmarshalJSON(b []byte) error {
-
-	if string(b) == "null" {
-		return nil
-	}
-
-	var firstPass struct {
-		*AccountBalanceAccountBalance
-		graphql.NoUnmarshalJSON
-	}
-	firstPass.AccountBalanceAccountBalance = v
-
-	err := json.Unmarshal(b, &firstPass)
-	if err != nil {
-		return err
-	}
-
-	err = json.Unmarshal(
-		b, &v.BalanceFields)
-	if err != nil {
-		return err
-	}
-	return nil
-}
-
-type __premarshalAccountBalanceAccountBalance struct {
-	Id string `json:"id"`
-
-	At time.Time `json:"at"`
-
-	Source BalanceSource `json:"source"`
-
-	Available *decimal.Decimal `json:"available"`
-
-	Current *decimal.Decimal `json:"current"`
-
-	Limit *decimal.Decimal `json:"limit"`
-}
-
-func (v *AccountBalanceAccountBalance) MarshalJSON() ([]byte, error) {
-	premarshaled, err := v.__premarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(premarshaled)
-}
-
-func (v *AccountBalanceAccountBalance) __premarshalJSON() (*__premarshalAccountBalanceAccountBalance, error) {
-	var retval __premarshalAccountBalanceAccountBalance
-
-	retval.Id = v.BalanceFields.Id
-	retval.At = v.BalanceFields.At
-	retval.Source = v.BalanceFields.Source
-	retval.Available = v.BalanceFields.Available
-	retval.Current = v.BalanceFields.Current
-	retval.Limit = v.BalanceFields.Limit
-	return &retval, nil
-}
+func (v *AccountBalanceAccount) GetBalance() *BalanceData { return v.Balance }
 
 // AccountBalanceResponse is returned by AccountBalance on success.
 type AccountBalanceResponse struct {
@@ -265,11 +37,11 @@ type AccountBalanceResponse struct {
 // GetAccount returns AccountBalanceResponse.Account, and is useful for accessing the field via an interface.
 func (v *AccountBalanceResponse) GetAccount() *AccountBalanceAccount { return v.Account }
 
-// AccountFields includes the GraphQL fields of Account requested by the fragment AccountFields.
+// AccountData includes the requested fields of the GraphQL type Account.
 // The GraphQL type's documentation follows.
 //
 // An Account represents the accounting of a banking relationship.
-type AccountFields struct {
+type AccountData struct {
 	// The ID of the Account.
 	Id string `json:"id"`
 	// The Name of the Account.
@@ -295,170 +67,57 @@ type AccountFields struct {
 	// Custom metadata about the Account.
 	Metadata *json.RawMessage `json:"metadata"`
 	// The Institution where the Account is held.
-	Institution AccountFieldsInstitution `json:"institution"`
+	Institution InstitutionData `json:"institution"`
 	// The primary Connection for this Account.
-	Connection *AccountFieldsConnection `json:"connection"`
+	Connection *ConnectionData `json:"connection"`
 	// The most recent Balance for the Account.
-	Balance *AccountFieldsBalance `json:"balance"`
+	Balance *BalanceData `json:"balance"`
 }
 
-// GetId returns AccountFields.Id, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetId() string { return v.Id }
+// GetId returns AccountData.Id, and is useful for accessing the field via an interface.
+func (v *AccountData) GetId() string { return v.Id }
 
-// GetName returns AccountFields.Name, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetName() string { return v.Name }
+// GetName returns AccountData.Name, and is useful for accessing the field via an interface.
+func (v *AccountData) GetName() string { return v.Name }
 
-// GetKind returns AccountFields.Kind, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetKind() *AccountKind { return v.Kind }
+// GetKind returns AccountData.Kind, and is useful for accessing the field via an interface.
+func (v *AccountData) GetKind() *AccountKind { return v.Kind }
 
-// GetMask returns AccountFields.Mask, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetMask() *string { return v.Mask }
+// GetMask returns AccountData.Mask, and is useful for accessing the field via an interface.
+func (v *AccountData) GetMask() *string { return v.Mask }
 
-// GetCurrencyCode returns AccountFields.CurrencyCode, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetCurrencyCode() *CurrencyCode { return v.CurrencyCode }
+// GetCurrencyCode returns AccountData.CurrencyCode, and is useful for accessing the field via an interface.
+func (v *AccountData) GetCurrencyCode() *CurrencyCode { return v.CurrencyCode }
 
-// GetVerified returns AccountFields.Verified, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetVerified() bool { return v.Verified }
+// GetVerified returns AccountData.Verified, and is useful for accessing the field via an interface.
+func (v *AccountData) GetVerified() bool { return v.Verified }
 
-// GetState returns AccountFields.State, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetState() AccountState { return v.State }
+// GetState returns AccountData.State, and is useful for accessing the field via an interface.
+func (v *AccountData) GetState() AccountState { return v.State }
 
-// GetProvider returns AccountFields.Provider, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetProvider() ConnectionProvider { return v.Provider }
+// GetProvider returns AccountData.Provider, and is useful for accessing the field via an interface.
+func (v *AccountData) GetProvider() ConnectionProvider { return v.Provider }
 
-// GetTaxonomy returns AccountFields.Taxonomy, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetTaxonomy() []AccountTaxonomyMember { return v.Taxonomy }
+// GetTaxonomy returns AccountData.Taxonomy, and is useful for accessing the field via an interface.
+func (v *AccountData) GetTaxonomy() []AccountTaxonomyMember { return v.Taxonomy }
 
-// GetTransactedFirstOn returns AccountFields.TransactedFirstOn, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetTransactedFirstOn() *string { return v.TransactedFirstOn }
+// GetTransactedFirstOn returns AccountData.TransactedFirstOn, and is useful for accessing the field via an interface.
+func (v *AccountData) GetTransactedFirstOn() *string { return v.TransactedFirstOn }
 
-// GetTransactedLastOn returns AccountFields.TransactedLastOn, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetTransactedLastOn() *string { return v.TransactedLastOn }
+// GetTransactedLastOn returns AccountData.TransactedLastOn, and is useful for accessing the field via an interface.
+func (v *AccountData) GetTransactedLastOn() *string { return v.TransactedLastOn }
 
-// GetMetadata returns AccountFields.Metadata, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetMetadata() *json.RawMessage { return v.Metadata }
+// GetMetadata returns AccountData.Metadata, and is useful for accessing the field via an interface.
+func (v *AccountData) GetMetadata() *json.RawMessage { return v.Metadata }
 
-// GetInstitution returns AccountFields.Institution, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetInstitution() AccountFieldsInstitution { return v.Institution }
+// GetInstitution returns AccountData.Institution, and is useful for accessing the field via an interface.
+func (v *AccountData) GetInstitution() InstitutionData { return v.Institution }
 
-// GetConnection returns AccountFields.Connection, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetConnection() *AccountFieldsConnection { return v.Connection }
+// GetConnection returns AccountData.Connection, and is useful for accessing the field via an interface.
+func (v *AccountData) GetConnection() *ConnectionData { return v.Connection }
 
-// GetBalance returns AccountFields.Balance, and is useful for accessing the field via an interface.
-func (v *AccountFields) GetBalance() *AccountFieldsBalance { return v.Balance }
-
-// AccountFieldsBalance includes the requested fields of the GraphQL type Balance.
-// The GraphQL type's documentation follows.
-//
-// Represents an Account Balance. (GraphQL Balance has no accountId; REST and webhook Balance records do.)
-type AccountFieldsBalance struct {
-	BalanceFields `json:"-"`
-}
-
-// GetId returns AccountFieldsBalance.Id, and is useful for accessing the field via an interface.
-func (v *AccountFieldsBalance) GetId() string { return v.BalanceFields.Id }
-
-// GetAt returns AccountFieldsBalance.At, and is useful for accessing the field via an interface.
-func (v *AccountFieldsBalance) GetAt() time.Time { return v.BalanceFields.At }
-
-// GetSource returns AccountFieldsBalance.Source, and is useful for accessing the field via an interface.
-func (v *AccountFieldsBalance) GetSource() BalanceSource { return v.BalanceFields.Source }
-
-// GetAvailable returns AccountFieldsBalance.Available, and is useful for accessing the field via an interface.
-func (v *AccountFieldsBalance) GetAvailable() *decimal.Decimal { return v.BalanceFields.Available }
-
-// GetCurrent returns AccountFieldsBalance.Current, and is useful for accessing the field via an interface.
-func (v *AccountFieldsBalance) GetCurrent() *decimal.Decimal { return v.BalanceFields.Current }
-
-// GetLimit returns AccountFieldsBalance.Limit, and is useful for accessing the field via an interface.
-func (v *AccountFieldsBalance) GetLimit() *decimal.Decimal { return v.BalanceFields.Limit }
-
-func (v *AccountFieldsBalance) UnmarshalJSON(b []byte) error {
-
-	if string(b) == "null" {
-		return nil
-	}
-
-	var firstPass struct {
-		*AccountFieldsBalance
-		graphql.NoUnmarshalJSON
-	}
-	firstPass.AccountFieldsBalance = v
-
-	err := json.Unmarshal(b, &firstPass)
-	if err != nil {
-		return err
-	}
-
-	err = json.Unmarshal(
-		b, &v.BalanceFields)
-	if err != nil {
-		return err
-	}
-	return nil
-}
-
-type __premarshalAccountFieldsBalance struct {
-	Id string `json:"id"`
-
-	At time.Time `json:"at"`
-
-	Source BalanceSource `json:"source"`
-
-	Available *decimal.Decimal `json:"available"`
-
-	Current *decimal.Decimal `json:"current"`
-
-	Limit *decimal.Decimal `json:"limit"`
-}
-
-func (v *AccountFieldsBalance) MarshalJSON() ([]byte, error) {
-	premarshaled, err := v.__premarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(premarshaled)
-}
-
-func (v *AccountFieldsBalance) __premarshalJSON() (*__premarshalAccountFieldsBalance, error) {
-	var retval __premarshalAccountFieldsBalance
-
-	retval.Id = v.BalanceFields.Id
-	retval.At = v.BalanceFields.At
-	retval.Source = v.BalanceFields.Source
-	retval.Available = v.BalanceFields.Available
-	retval.Current = v.BalanceFields.Current
-	retval.Limit = v.BalanceFields.Limit
-	return &retval, nil
-}
-
-// AccountFieldsConnection includes the requested fields of the GraphQL type Connection.
-type AccountFieldsConnection struct {
-	Id       string             `json:"id"`
-	Provider ConnectionProvider `json:"provider"`
-	Status   ConnectionStatus   `json:"status"`
-}
-
-// GetId returns AccountFieldsConnection.Id, and is useful for accessing the field via an interface.
-func (v *AccountFieldsConnection) GetId() string { return v.Id }
-
-// GetProvider returns AccountFieldsConnection.Provider, and is useful for accessing the field via an interface.
-func (v *AccountFieldsConnection) GetProvider() ConnectionProvider { return v.Provider }
-
-// GetStatus returns AccountFieldsConnection.Status, and is useful for accessing the field via an interface.
-func (v *AccountFieldsConnection) GetStatus() ConnectionStatus { return v.Status }
-
-// AccountFieldsInstitution includes the requested fields of the GraphQL type Institution.
-type AccountFieldsInstitution struct {
-	Id   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// GetId returns AccountFieldsInstitution.Id, and is useful for accessing the field via an interface.
-func (v *AccountFieldsInstitution) GetId() string { return v.Id }
-
-// GetName returns AccountFieldsInstitution.Name, and is useful for accessing the field via an interface.
-func (v *AccountFieldsInstitution) GetName() string { return v.Name }
+// GetBalance returns AccountData.Balance, and is useful for accessing the field via an interface.
+func (v *AccountData) GetBalance() *BalanceData { return v.Balance }
 
 type AccountFilter struct {
 	// Filter accounts by the status of its Connection.
@@ -555,11 +214,11 @@ var AllAccountKind = []AccountKind{
 // AccountResponse is returned by Account on success.
 type AccountResponse struct {
 	// Look up an Account by its ID.
-	Account *AccountAccount `json:"account"`
+	Account *AccountData `json:"account"`
 }
 
 // GetAccount returns AccountResponse.Account, and is useful for accessing the field via an interface.
-func (v *AccountResponse) GetAccount() *AccountAccount { return v.Account }
+func (v *AccountResponse) GetAccount() *AccountData { return v.Account }
 
 type AccountSort string
 
@@ -635,171 +294,20 @@ var AllAccountTaxonomyMember = []AccountTaxonomyMember{
 	AccountTaxonomyMemberStudent,
 }
 
-// AccountsAccountsAccount includes the requested fields of the GraphQL type Account.
-// The GraphQL type's documentation follows.
-//
-// An Account represents the accounting of a banking relationship.
-type AccountsAccountsAccount struct {
-	AccountFields `json:"-"`
-}
-
-// GetId returns AccountsAccountsAccount.Id, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetId() string { return v.AccountFields.Id }
-
-// GetName returns AccountsAccountsAccount.Name, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetName() string { return v.AccountFields.Name }
-
-// GetKind returns AccountsAccountsAccount.Kind, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetKind() *AccountKind { return v.AccountFields.Kind }
-
-// GetMask returns AccountsAccountsAccount.Mask, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetMask() *string { return v.AccountFields.Mask }
-
-// GetCurrencyCode returns AccountsAccountsAccount.CurrencyCode, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetCurrencyCode() *CurrencyCode {
-	return v.AccountFields.CurrencyCode
-}
-
-// GetVerified returns AccountsAccountsAccount.Verified, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetVerified() bool { return v.AccountFields.Verified }
-
-// GetState returns AccountsAccountsAccount.State, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetState() AccountState { return v.AccountFields.State }
-
-// GetProvider returns AccountsAccountsAccount.Provider, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetProvider() ConnectionProvider { return v.AccountFields.Provider }
-
-// GetTaxonomy returns AccountsAccountsAccount.Taxonomy, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetTaxonomy() []AccountTaxonomyMember {
-	return v.AccountFields.Taxonomy
-}
-
-// GetTransactedFirstOn returns AccountsAccountsAccount.TransactedFirstOn, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetTransactedFirstOn() *string {
-	return v.AccountFields.TransactedFirstOn
-}
-
-// GetTransactedLastOn returns AccountsAccountsAccount.TransactedLastOn, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetTransactedLastOn() *string {
-	return v.AccountFields.TransactedLastOn
-}
-
-// GetMetadata returns AccountsAccountsAccount.Metadata, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetMetadata() *json.RawMessage { return v.AccountFields.Metadata }
-
-// GetInstitution returns AccountsAccountsAccount.Institution, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetInstitution() AccountFieldsInstitution {
-	return v.AccountFields.Institution
-}
-
-// GetConnection returns AccountsAccountsAccount.Connection, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetConnection() *AccountFieldsConnection {
-	return v.AccountFields.Connection
-}
-
-// GetBalance returns AccountsAccountsAccount.Balance, and is useful for accessing the field via an interface.
-func (v *AccountsAccountsAccount) GetBalance() *AccountFieldsBalance { return v.AccountFields.Balance }
-
-func (v *AccountsAccountsAccount) UnmarshalJSON(b []byte) error {
-
-	if string(b) == "null" {
-		return nil
-	}
-
-	var firstPass struct {
-		*AccountsAccountsAccount
-		graphql.NoUnmarshalJSON
-	}
-	firstPass.AccountsAccountsAccount = v
-
-	err := json.Unmarshal(b, &firstPass)
-	if err != nil {
-		return err
-	}
-
-	err = json.Unmarshal(
-		b, &v.AccountFields)
-	if err != nil {
-		return err
-	}
-	return nil
-}
-
-type __premarshalAccountsAccountsAccount struct {
-	Id string `json:"id"`
-
-	Name string `json:"name"`
-
-	Kind *AccountKind `json:"kind"`
-
-	Mask *string `json:"mask"`
-
-	CurrencyCode *CurrencyCode `json:"currencyCode"`
-
-	Verified bool `json:"verified"`
-
-	State AccountState `json:"state"`
-
-	Provider ConnectionProvider `json:"provider"`
-
-	Taxonomy []AccountTaxonomyMember `json:"taxonomy"`
-
-	TransactedFirstOn *string `json:"transactedFirstOn"`
-
-	TransactedLastOn *string `json:"transactedLastOn"`
-
-	Metadata *json.RawMessage `json:"metadata"`
-
-	Institution AccountFieldsInstitution `json:"institution"`
-
-	Connection *AccountFieldsConnection `json:"connection"`
-
-	Balance *AccountFieldsBalance `json:"balance"`
-}
-
-func (v *AccountsAccountsAccount) MarshalJSON() ([]byte, error) {
-	premarshaled, err := v.__premarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(premarshaled)
-}
-
-func (v *AccountsAccountsAccount) __premarshalJSON() (*__premarshalAccountsAccountsAccount, error) {
-	var retval __premarshalAccountsAccountsAccount
-
-	retval.Id = v.AccountFields.Id
-	retval.Name = v.AccountFields.Name
-	retval.Kind = v.AccountFields.Kind
-	retval.Mask = v.AccountFields.Mask
-	retval.CurrencyCode = v.AccountFields.CurrencyCode
-	retval.Verified = v.AccountFields.Verified
-	retval.State = v.AccountFields.State
-	retval.Provider = v.AccountFields.Provider
-	retval.Taxonomy = v.AccountFields.Taxonomy
-	retval.TransactedFirstOn = v.AccountFields.TransactedFirstOn
-	retval.TransactedLastOn = v.AccountFields.TransactedLastOn
-	retval.Metadata = v.AccountFields.Metadata
-	retval.Institution = v.AccountFields.Institution
-	retval.Connection = v.AccountFields.Connection
-	retval.Balance = v.AccountFields.Balance
-	return &retval, nil
-}
-
 // AccountsResponse is returned by Accounts on success.
 type AccountsResponse struct {
 	// Get a list of Accounts. Filters, search and sort refine the list.
-	Accounts []AccountsAccountsAccount `json:"accounts"`
+	Accounts []AccountData `json:"accounts"`
 }
 
 // GetAccounts returns AccountsResponse.Accounts, and is useful for accessing the field via an interface.
-func (v *AccountsResponse) GetAccounts() []AccountsAccountsAccount { return v.Accounts }
+func (v *AccountsResponse) GetAccounts() []AccountData { return v.Accounts }
 
-// BalanceFields includes the GraphQL fields of Balance requested by the fragment BalanceFields.
+// BalanceData includes the requested fields of the GraphQL type Balance.
 // The GraphQL type's documentation follows.
 //
 // Represents an Account Balance. (GraphQL Balance has no accountId; REST and webhook Balance records do.)
-type BalanceFields struct {
+type BalanceData struct {
 	// The ID of the Balance.
 	Id string `json:"id"`
 	// The timestamp of the Account Balance record.
@@ -814,23 +322,23 @@ type BalanceFields struct {
 	Limit *decimal.Decimal `json:"limit"`
 }
 
-// GetId returns BalanceFields.Id, and is useful for accessing the field via an interface.
-func (v *BalanceFields) GetId() string { return v.Id }
+// GetId returns BalanceData.Id, and is useful for accessing the field via an interface.
+func (v *BalanceData) GetId() string { return v.Id }
 
-// GetAt returns BalanceFields.At, and is useful for accessing the field via an interface.
-func (v *BalanceFields) GetAt() time.Time { return v.At }
+// GetAt returns BalanceData.At, and is useful for accessing the field via an interface.
+func (v *BalanceData) GetAt() time.Time { return v.At }
 
-// GetSource returns BalanceFields.Source, and is useful for accessing the field via an interface.
-func (v *BalanceFields) GetSource() BalanceSource { return v.Source }
+// GetSource returns BalanceData.Source, and is useful for accessing the field via an interface.
+func (v *BalanceData) GetSource() BalanceSource { return v.Source }
 
-// GetAvailable returns BalanceFields.Available, and is useful for accessing the field via an interface.
-func (v *BalanceFields) GetAvailable() *decimal.Decimal { return v.Available }
+// GetAvailable returns BalanceData.Available, and is useful for accessing the field via an interface.
+func (v *BalanceData) GetAvailable() *decimal.Decimal { return v.Available }
 
-// GetCurrent returns BalanceFields.Current, and is useful for accessing the field via an interface.
-func (v *BalanceFields) GetCurrent() *decimal.Decimal { return v.Current }
+// GetCurrent returns BalanceData.Current, and is useful for accessing the field via an interface.
+func (v *BalanceData) GetCurrent() *decimal.Decimal { return v.Current }
 
-// GetLimit returns BalanceFields.Limit, and is useful for accessing the field via an interface.
-func (v *BalanceFields) GetLimit() *decimal.Decimal { return v.Limit }
+// GetLimit returns BalanceData.Limit, and is useful for accessing the field via an interface.
+func (v *BalanceData) GetLimit() *decimal.Decimal { return v.Limit }
 
 type BalanceSource string
 
@@ -848,6 +356,22 @@ var AllBalanceSource = []BalanceSource{
 	BalanceSourceRefresh,
 	BalanceSourceSync,
 }
+
+// ConnectionData includes the requested fields of the GraphQL type Connection.
+type ConnectionData struct {
+	Id       string             `json:"id"`
+	Provider ConnectionProvider `json:"provider"`
+	Status   ConnectionStatus   `json:"status"`
+}
+
+// GetId returns ConnectionData.Id, and is useful for accessing the field via an interface.
+func (v *ConnectionData) GetId() string { return v.Id }
+
+// GetProvider returns ConnectionData.Provider, and is useful for accessing the field via an interface.
+func (v *ConnectionData) GetProvider() ConnectionProvider { return v.Provider }
+
+// GetStatus returns ConnectionData.Status, and is useful for accessing the field via an interface.
+func (v *ConnectionData) GetStatus() ConnectionStatus { return v.Status }
 
 // Provider list varies by environment; the REST API lists all of these.
 type ConnectionProvider string
@@ -915,6 +439,18 @@ var AllCurrencyCode = []CurrencyCode{
 	CurrencyCodeUsd,
 }
 
+// InstitutionData includes the requested fields of the GraphQL type Institution.
+type InstitutionData struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// GetId returns InstitutionData.Id, and is useful for accessing the field via an interface.
+func (v *InstitutionData) GetId() string { return v.Id }
+
+// GetName returns InstitutionData.Name, and is useful for accessing the field via an interface.
+func (v *InstitutionData) GetName() string { return v.Name }
+
 type SearchQuery struct {
 	// Query for searching.
 	Term *string `json:"term,omitempty"`
@@ -959,42 +495,36 @@ func (v *__AccountsInput) GetSort() *AccountSort { return v.Sort }
 const Account_Operation = `
 query Account ($id: ID!) {
 	account(id: $id) {
-		... AccountFields
-	}
-}
-fragment AccountFields on Account {
-	id
-	name
-	kind
-	mask
-	currencyCode
-	verified
-	state
-	provider
-	taxonomy
-	transactedFirstOn
-	transactedLastOn
-	metadata
-	institution {
 		id
 		name
-	}
-	connection {
-		id
+		kind
+		mask
+		currencyCode
+		verified
+		state
 		provider
-		status
+		taxonomy
+		transactedFirstOn
+		transactedLastOn
+		metadata
+		institution {
+			id
+			name
+		}
+		connection {
+			id
+			provider
+			status
+		}
+		balance {
+			id
+			at
+			source
+			available
+			current
+			limit
+		}
 	}
-	balance {
-		... BalanceFields
-	}
-}
-fragment BalanceFields on Balance {
-	id
-	at
-	source
-	available
-	current
-	limit
 }
 `
 
@@ -1029,17 +559,14 @@ query AccountBalance ($id: ID!) {
 	account(id: $id) {
 		id
 		balance {
-			... BalanceFields
+			id
+			at
+			source
+			available
+			current
+			limit
 		}
 	}
-}
-fragment BalanceFields on Balance {
-	id
-	at
-	source
-	available
-	current
-	limit
 }
 `
 
@@ -1072,42 +599,36 @@ func AccountBalance(
 const Accounts_Operation = `
 query Accounts ($filter: AccountFilter, $search: SearchQuery, $sort: AccountSort) {
 	accounts(filter: $filter, search: $search, sort: $sort) {
-		... AccountFields
-	}
-}
-fragment AccountFields on Account {
-	id
-	name
-	kind
-	mask
-	currencyCode
-	verified
-	state
-	provider
-	taxonomy
-	transactedFirstOn
-	transactedLastOn
-	metadata
-	institution {
 		id
 		name
-	}
-	connection {
-		id
+		kind
+		mask
+		currencyCode
+		verified
+		state
 		provider
-		status
+		taxonomy
+		transactedFirstOn
+		transactedLastOn
+		metadata
+		institution {
+			id
+			name
+		}
+		connection {
+			id
+			provider
+			status
+		}
+		balance {
+			id
+			at
+			source
+			available
+			current
+			limit
+		}
 	}
-	balance {
-		... BalanceFields
-	}
-}
-fragment BalanceFields on Balance {
-	id
-	at
-	source
-	available
-	current
-	limit
 }
 `
 

@@ -1,0 +1,330 @@
+package quiltt_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quiltt-go/quiltt"
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func dec(t *testing.T, s string) *decimal.Decimal {
+	t.Helper()
+	d, err := decimal.NewFromString(s)
+	require.NoError(t, err)
+	return &d
+}
+
+// assertAmount checks an amount to the last digit: the decimal's exact
+// string, not a float comparison.
+func assertAmount(t *testing.T, want string, got *decimal.Decimal, msg string) {
+	t.Helper()
+	if want == "" {
+		assert.Nil(t, got, "%s: want nil (not reported)", msg)
+		return
+	}
+	if assert.NotNil(t, got, msg) {
+		assert.True(t, dec(t, want).Equal(*got), "%s: got %s, want %s", msg, got.String(), want)
+		assert.Equal(t, want, got.String(), "%s: exact digits", msg)
+	}
+}
+
+func TestAccountsDocSample(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "accounts_doc_sample.json"))
+	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	require.NoError(t, err)
+	require.Len(t, accounts, 2)
+
+	checking, card := accounts[0], accounts[1]
+	assert.Equal(t, "acct_12sf19AeKaWfukStXAL7nN", checking.ID)
+	assert.Equal(t, "Premium Checking", checking.Name)
+	require.NotNil(t, checking.Balance)
+	assert.Equal(t, "bal_12v6sGb87FS28QIGWVgnnm", checking.Balance.ID)
+	assert.Equal(t, checking.ID, checking.Balance.AccountID, "AccountID filled from the parent account")
+	assert.Equal(t, time.Date(2024, 6, 9, 7, 40, 20, 0, time.UTC), checking.Balance.At.UTC())
+	assertAmount(t, "", checking.Balance.Available, "checking available")
+	assertAmount(t, "3141.59", checking.Balance.Current, "checking current")
+	assertAmount(t, "", checking.Balance.Limit, "checking limit")
+
+	require.NotNil(t, card.Balance)
+	assert.Equal(t, card.ID, card.Balance.AccountID)
+	assertAmount(t, "12665.66", card.Balance.Available, "card available")
+	assertAmount(t, "-2134.34", card.Balance.Current, "card current")
+	require.NotNil(t, card.Balance.Limit)
+	assert.True(t, dec(t, "-15000").Equal(*card.Balance.Limit), "limit stays as reported, sign included")
+	assert.Equal(t, quiltt.AccountKind(""), card.Kind, "kind not selected in the doc sample: empty")
+	assert.Equal(t, quiltt.ClassUnknown, card.Class())
+
+	reqs := srv.seen()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "Accounts", reqs[0].OpName)
+	assert.NotContains(t, reqs[0].Query, "balances", "the field is balance, singular")
+	assert.Empty(t, reqs[0].Variables["filter"], "nil filter sends no filter")
+}
+
+func TestAccountsEveryField(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "accounts_full.json"))
+	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	require.NoError(t, err)
+	require.Len(t, accounts, 2)
+
+	a := accounts[0]
+	assert.Equal(t, quiltt.AccountKindDepository, a.Kind)
+	assert.Equal(t, "4321", a.Mask)
+	assert.Equal(t, "USD", a.CurrencyCode)
+	assert.True(t, a.Verified)
+	assert.Equal(t, quiltt.AccountStateOpen, a.State)
+	assert.Equal(t, quiltt.ProviderPlaid, a.Provider)
+	assert.Equal(t, []string{"ASSET", "DEPOSITORY", "SPENDING"}, a.Taxonomy)
+	assert.Equal(t, "2023-01-15", a.TransactedFirstOn)
+	assert.Equal(t, "2024-06-08", a.TransactedLastOn)
+	assert.JSONEq(t, `{"ledger":"ops-1"}`, string(a.Metadata))
+	assert.Equal(t, quiltt.Institution{ID: "ins_12bYZ", Name: "First Platypus Bank"}, a.Institution)
+	assert.Equal(t, &quiltt.Connection{ID: "conn_12aXq", Provider: quiltt.ProviderPlaid, Status: quiltt.ConnectionStatusSynced}, a.Connection)
+	assert.Equal(t, quiltt.BalanceSourceSync, a.Balance.Source)
+	assert.Equal(t, quiltt.ClassAsset, a.Class())
+
+	card := accounts[1]
+	assert.Equal(t, quiltt.ClassLiability, card.Class())
+	assert.Equal(t, quiltt.BalanceSourceRefresh, card.Balance.Source)
+	assert.Nil(t, card.Metadata, "null metadata is nil")
+	assert.Empty(t, card.TransactedFirstOn)
+}
+
+func TestAccountsNullsAreNilNotZero(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "accounts_nulls.json"))
+	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	require.NoError(t, err)
+	require.Len(t, accounts, 2)
+
+	nulls := accounts[0]
+	assert.Equal(t, quiltt.AccountKind(""), nulls.Kind, "null kind is empty")
+	assert.Equal(t, quiltt.ClassUnknown, nulls.Class(), "empty taxonomy and null kind: unknown")
+	assert.Nil(t, nulls.Connection)
+	assert.Empty(t, nulls.Mask)
+	require.NotNil(t, nulls.Balance)
+	assertAmount(t, "", nulls.Balance.Available, "null available")
+	assertAmount(t, "", nulls.Balance.Current, "null current")
+	assertAmount(t, "", nulls.Balance.Limit, "null limit")
+
+	zero := accounts[1]
+	require.NotNil(t, zero.Balance)
+	assertAmount(t, "0", zero.Balance.Available, "zero available")
+	require.NotNil(t, zero.Balance.Current)
+	assert.True(t, zero.Balance.Current.IsZero(), "0.00 is zero, not nil")
+}
+
+func TestAccountsKeepUnknownEnumValues(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "accounts_unknown_enums.json"))
+	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	require.NoError(t, err)
+	require.Len(t, accounts, 1)
+	a := accounts[0]
+	assert.Equal(t, quiltt.AccountKind("CRYPTO"), a.Kind)
+	assert.Equal(t, quiltt.AccountState("FROZEN"), a.State)
+	assert.Equal(t, quiltt.Provider("COINBASE"), a.Provider)
+	assert.Equal(t, quiltt.ConnectionStatus("PAUSED"), a.Connection.Status)
+	assert.Equal(t, quiltt.BalanceSource("MANUAL"), a.Balance.Source)
+	assert.Equal(t, "BTC", a.CurrencyCode)
+	assertAmount(t, "0.00012345", a.Balance.Current, "eight decimal places survive")
+	assert.Equal(t, quiltt.ClassAsset, a.Class(), "taxonomy[0] decides even for an unknown kind")
+	assert.Equal(t, quiltt.ClassUnknown, a.Kind.Class())
+}
+
+func TestAccountWithoutBalance(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "account_no_balance.json"))
+	a, err := newGQLClient(t, srv).Account(context.Background(), "acct_nobal")
+	require.NoError(t, err)
+	assert.Nil(t, a.Balance, "no balance is nil, not a zero balance")
+	assert.Equal(t, quiltt.ClassLiability, a.Class())
+	reqs := srv.seen()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "acct_nobal", reqs[0].Variables["id"])
+}
+
+func TestAccountUnknownIDIsNotFound(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "account_null.json"))
+	a, err := newGQLClient(t, srv).Account(context.Background(), "acct_missing")
+	assert.Nil(t, a)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, quiltt.ErrNotFound)
+	assert.Contains(t, err.Error(), "acct_missing")
+
+	_, err = newGQLClient(t, srv).Account(context.Background(), "")
+	assert.ErrorIs(t, err, quiltt.ErrNotFound)
+	assert.Len(t, srv.seen(), 1, "an empty ID sends no request")
+}
+
+func TestAccountsFilterVariables(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "accounts_full.json"))
+	c := newGQLClient(t, srv)
+	no := false
+	day := time.Date(2024, 1, 2, 23, 0, 0, 0, time.UTC)
+	_, err := c.Accounts(context.Background(), &quiltt.AccountFilter{
+		Kinds:                     []quiltt.AccountKind{quiltt.AccountKindDepository, quiltt.AccountKindCredit},
+		ExcludeKinds:              []quiltt.AccountKind{quiltt.AccountKindLoan},
+		Verified:                  &no,
+		ConnectionStatuses:        []quiltt.ConnectionStatus{quiltt.ConnectionStatusSynced},
+		ExcludeConnectionStatuses: []quiltt.ConnectionStatus{quiltt.ConnectionStatusDisconnected},
+		Metadata:                  json.RawMessage(`{"team":"ops"}`),
+		TransactedLastOn:          quiltt.DateRange{OnOrAfter: &day},
+		Search:                    "premium",
+		Sort:                      quiltt.AccountSortLastTransactedOnDesc,
+	})
+	require.NoError(t, err)
+	_, err = c.Accounts(context.Background(), &quiltt.AccountFilter{})
+	require.NoError(t, err)
+
+	reqs := srv.seen()
+	require.Len(t, reqs, 2)
+	vars, err := json.Marshal(reqs[0].Variables)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{
+		"filter": {
+			"kind": ["DEPOSITORY", "CREDIT"],
+			"kind_not": ["LOAN"],
+			"verified": false,
+			"connection_status": ["SYNCED"],
+			"connection_status_not": ["DISCONNECTED"],
+			"metadata": {"team": "ops"},
+			"transactedLastOn_gte": "2024-01-02"
+		},
+		"search": {"term": "premium"},
+		"sort": "LAST_TRANSACTED_ON_DESC"
+	}`, string(vars), "verified false is sent; unset fields are omitted, never null")
+	vars, err = json.Marshal(reqs[1].Variables)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"filter": {}}`, string(vars), "an empty filter filters nothing")
+}
+
+func TestAuthModesAndHeaders(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "accounts_full.json"))
+
+	base, err := quiltt.NewClient(
+		quiltt.WithBaseURL(srv.baseURL()), quiltt.WithAPIKey(gqlTestKey),
+		quiltt.WithAPIVersion("2026-04-01"),
+	)
+	require.NoError(t, err)
+	_, err = base.ForProfile(gqlTestProfile).Accounts(context.Background(), nil)
+	require.NoError(t, err)
+
+	session, err := quiltt.NewClient(quiltt.WithBaseURL(srv.baseURL()), quiltt.WithSessionToken(gqlTestToken))
+	require.NoError(t, err)
+	_, err = session.Accounts(context.Background(), nil)
+	require.NoError(t, err)
+
+	reqs := srv.seen()
+	require.Len(t, reqs, 2)
+	wantBasic := "Basic " + base64.StdEncoding.EncodeToString([]byte(gqlTestProfile+":"+gqlTestKey))
+	assert.Equal(t, wantBasic, reqs[0].Header.Get("Authorization"))
+	assert.Equal(t, "2026-04-01", reqs[0].Header.Get("Quiltt-Version"))
+	assert.Equal(t, "Bearer "+gqlTestToken, reqs[1].Header.Get("Authorization"))
+	assert.Empty(t, reqs[1].Header.Get("Quiltt-Version"), "no version unless set")
+	for _, r := range reqs {
+		assert.Equal(t, gqlTestPrefix+"/v1/graphql", r.Path)
+		assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "quiltt-go/"+quiltt.Version+" "), r.Header.Get("User-Agent"))
+		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	}
+}
+
+func TestGraphQLReadsNeedCredentials(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "accounts_full.json"))
+	keyOnly, err := quiltt.NewClient(quiltt.WithBaseURL(srv.baseURL()), quiltt.WithAPIKey(gqlTestKey))
+	require.NoError(t, err)
+	tokenOnly, err := quiltt.NewClient(quiltt.WithBaseURL(srv.baseURL()), quiltt.WithSessionToken(gqlTestToken))
+	require.NoError(t, err)
+
+	for name, c := range map[string]*quiltt.Client{
+		"API key without profile":   keyOnly,
+		"empty profile":             keyOnly.ForProfile(""),
+		"profile with a colon":      keyOnly.ForProfile("p_1:x"),
+		"profile without API key":   tokenOnly.ForProfile(gqlTestProfile),
+		"profile with control char": keyOnly.ForProfile("p_1\n"),
+	} {
+		_, err := c.Accounts(context.Background(), nil)
+		assert.ErrorIs(t, err, quiltt.ErrMissingCredentials, name)
+		_, err = c.Account(context.Background(), "acct_1")
+		assert.ErrorIs(t, err, quiltt.ErrMissingCredentials, name)
+		assert.NotContains(t, err.Error(), gqlTestKey, name)
+	}
+	assert.Empty(t, srv.seen(), "no request without credentials")
+}
+
+func TestGraphQLErrorsOnly(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "errors_only.json"))
+	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	assert.Nil(t, accounts)
+	var qe *quiltt.QueryError
+	require.ErrorAs(t, err, &qe)
+	assert.False(t, qe.PartialData)
+	require.Len(t, qe.Errors, 1)
+	assert.Equal(t, quiltt.GraphQLError{
+		Message:          "Not Authenticated",
+		Code:             "UNAUTHENTICATED",
+		ErrorID:          "7e1c1a9e-54b5-4f6b-9df1-0c3f2d3b6a10",
+		Instruction:      "Are you sending a valid Session Token?",
+		DocumentationURL: "https://www.quiltt.dev/api-reference/auth",
+	}, qe.Errors[0])
+	assert.ErrorIs(t, err, quiltt.ErrUnauthorized)
+	assert.NotErrorIs(t, err, quiltt.ErrNotFound)
+	assert.Contains(t, err.Error(), "Accounts")
+	assert.Len(t, srv.seen(), 1, "a GraphQL error answer is not retried")
+}
+
+// A response with both data and errors[] returns the data it holds and a
+// *QueryError with PartialData set.
+func TestGraphQLPartialData(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "errors_partial.json"))
+	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	var qe *quiltt.QueryError
+	require.ErrorAs(t, err, &qe)
+	assert.True(t, qe.PartialData)
+	assert.Equal(t, []string{"accounts", "0", "balance"}, qe.Errors[0].Path)
+	assert.ErrorIs(t, err, quiltt.ErrServer)
+	assert.Contains(t, err.Error(), "accounts.0.balance")
+	require.Len(t, accounts, 1, "the partial list is returned with the error")
+	assert.Nil(t, accounts[0].Balance, "the failed balance is nil")
+}
+
+func TestAccountsEmptyList(t *testing.T) {
+	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+		reply(w, http.StatusOK, "application/json", []byte(`{"data":{"accounts":[]}}`))
+	})
+	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	require.NoError(t, err)
+	assert.NotNil(t, accounts)
+	assert.Empty(t, accounts)
+}
+
+func TestInvalidSuccessBodies(t *testing.T) {
+	for name, body := range map[string][]byte{
+		"truncated":          fixture(t, "truncated.json"),
+		"html":               fixture(t, "proxy_502.html"),
+		"empty":              nil,
+		"wrong amount type":  []byte(`{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"2024-06-09T07:40:20Z","current":"lots"}}]}}`),
+		"wrong list type":    []byte(`{"data":{"accounts":{"id":"a"}}}`),
+		"bad timestamp":      []byte(`{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"yesterday"}}]}}`),
+		"errors not a list":  []byte(`{"errors":{"message":"x"}}`),
+		"top-level array":    []byte(`[1,2,3]`),
+		"number for a label": []byte(`{"data":{"accounts":[{"id":7}]}}`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+				reply(w, http.StatusOK, "application/json", body)
+			})
+			accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+			assert.Nil(t, accounts, "nothing half-decoded is handed out")
+			assert.ErrorIs(t, err, quiltt.ErrInvalidResponse)
+			var e *quiltt.Error
+			assert.False(t, errors.As(err, &e), "a 200 is not an *Error")
+		})
+	}
+}

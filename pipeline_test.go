@@ -1,0 +1,285 @@
+package quiltt_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/quiltt-go/quiltt"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestHTTPErrorsBecomeTypedErrors(t *testing.T) {
+	cases := []struct {
+		name        string
+		status      int
+		ctype       string
+		body        []byte
+		headers     []string
+		attempts    int // the server must see exactly this many
+		sentinel    error
+		message     string
+		instruction string
+		errorID     string
+	}{
+		{name: "401", status: 401, ctype: "application/json", body: fixture(t, "error_401.json"), attempts: 1,
+			sentinel: quiltt.ErrUnauthorized, message: "Not Authenticated",
+			instruction: "Are you sending a valid API Key secret in the `Authorization` header?"},
+		{name: "403 empty body", status: 403, attempts: 1, sentinel: quiltt.ErrForbidden, message: "Forbidden"},
+		{name: "404", status: 404, ctype: "application/json", body: []byte(`{"message":"Not Found"}`), attempts: 1,
+			sentinel: quiltt.ErrNotFound, message: "Not Found"},
+		{name: "400", status: 400, ctype: "application/json", body: []byte(`{"message":"Bad Request","instruction":"x"}`), attempts: 1,
+			sentinel: quiltt.ErrBadRequest, message: "Bad Request", instruction: "x"},
+		{name: "429 retried to exhaustion", status: 429, ctype: "application/json", body: fixture(t, "error_429.json"),
+			headers: []string{"Ratelimit-Limit", "25", "Ratelimit-Remaining", "0"}, attempts: 4,
+			sentinel: quiltt.ErrRateLimited, message: "Too Many Requests",
+			instruction: "The Connection provider's rate limit has been exceeded. Please try again later."},
+		{name: "500 with errorId", status: 500, ctype: "application/json", body: fixture(t, "error_500.json"), attempts: 4,
+			sentinel: quiltt.ErrServer, message: "Internal Server Error", errorID: "d3bb4c7b-3f0a-41a9-975c-b3f1aaa4bca3",
+			instruction: "Something went wrong on our side. Please contact support with the errorId."},
+		{name: "500 with error_id", status: 500, ctype: "application/json", body: fixture(t, "error_500_snake.json"), attempts: 4,
+			sentinel: quiltt.ErrServer, message: "Internal Server Error", errorID: "d3bb4c7b-3f0a-41a9-975c-b3f1aaa4bca3",
+			instruction: "Something went wrong on our side."},
+		{name: "502 html from a proxy", status: 502, ctype: "text/html", body: fixture(t, "proxy_502.html"), attempts: 4,
+			sentinel: quiltt.ErrServer, message: "Bad Gateway"},
+		{name: "503 truncated json", status: 503, ctype: "application/json", body: []byte(`{"message":"Serv`), attempts: 4,
+			sentinel: quiltt.ErrServer, message: "Service Unavailable"},
+		{name: "501 not retried", status: 501, attempts: 1, sentinel: quiltt.ErrServer, message: "Not Implemented"},
+		{name: "graphql errors on a 401", status: 401, ctype: "application/json",
+			body: []byte(`{"errors":[{"message":"Token expired","extensions":{"code":"UNAUTHENTICATED"}}]}`), attempts: 1,
+			sentinel: quiltt.ErrUnauthorized, message: "Token expired"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+				reply(w, tc.status, tc.ctype, tc.body, tc.headers...)
+			})
+			accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+			assert.Nil(t, accounts)
+			var e *quiltt.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, tc.status, e.StatusCode)
+			assert.ErrorIs(t, err, tc.sentinel)
+			assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown, "reads never have an unknown outcome")
+			assert.Equal(t, tc.message, e.Message)
+			assert.Equal(t, tc.instruction, e.Instruction)
+			assert.Equal(t, tc.errorID, e.ErrorID)
+			assert.Equal(t, tc.attempts, e.Attempts)
+			assert.Equal(t, tc.attempts, int(srv.attempts.Load()), "attempts the server saw")
+			assert.Equal(t, "Accounts", e.Op)
+			assert.Equal(t, http.MethodPost, e.Method)
+			assert.Equal(t, srv.baseURL()+"/v1/graphql", e.URL)
+			assert.Contains(t, err.Error(), "Accounts")
+			assert.Contains(t, err.Error(), strconv.Itoa(tc.status))
+			assert.NotContains(t, err.Error(), "<html>", "never the raw body")
+		})
+	}
+}
+
+func TestRetryThenSuccess(t *testing.T) {
+	body := fixture(t, "accounts_full.json")
+	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, n int) {
+		switch n {
+		case 1:
+			reply(w, 503, "application/json", []byte(`{"message":"Service Unavailable"}`))
+		case 2:
+			reply(w, 429, "application/json", fixture(t, "error_429.json"), "Ratelimit-Remaining", "0", "Ratelimit-Limit", "25")
+		default:
+			reply(w, 200, "application/json", body, "Ratelimit-Limit", "25", "Ratelimit-Remaining", "24", "Ratelimit-Reset", "1767332561")
+		}
+	})
+	c := newGQLClient(t, srv)
+	accounts, err := c.Accounts(context.Background(), nil)
+	require.NoError(t, err)
+	assert.Len(t, accounts, 2)
+	reqs := srv.seen()
+	require.Len(t, reqs, 3)
+	for _, r := range reqs[1:] {
+		assert.Equal(t, reqs[0].Body, r.Body, "every attempt resends the same body")
+		assert.Equal(t, reqs[0].Header.Get("Authorization"), r.Header.Get("Authorization"))
+	}
+	assert.Equal(t, quiltt.RateLimit{Limit: 25, Remaining: 24, Reset: time.Unix(1767332561, 0)}, c.RateLimit(),
+		"the latest answer's rate-limit headers")
+}
+
+func TestZeroRetries(t *testing.T) {
+	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+		reply(w, 503, "", nil)
+	})
+	_, err := newGQLClient(t, srv, quiltt.WithMaxRetries(0)).Accounts(context.Background(), nil)
+	assert.ErrorIs(t, err, quiltt.ErrServer)
+	assert.EqualValues(t, 1, srv.attempts.Load())
+}
+
+// A 429 that asks for a wait over the cap is returned at once, with the wait
+// it asked for, instead of sleeping.
+func TestRetryAfterOverCapReturnsAtOnce(t *testing.T) {
+	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+		reply(w, 429, "application/json", fixture(t, "error_429.json"), "Retry-After", "120")
+	})
+	start := time.Now()
+	_, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	var e *quiltt.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, 120*time.Second, e.RetryAfter)
+	assert.Equal(t, 1, e.Attempts)
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
+
+// A wait that would pass the context's deadline is not started: the last
+// answer is returned at once.
+func TestRetryWaitPastDeadlineReturnsLastAnswer(t *testing.T) {
+	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+		reply(w, 503, "", nil, "Retry-After", "30")
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := newGQLClient(t, srv).Accounts(ctx, nil)
+	var e *quiltt.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, 503, e.StatusCode)
+	assert.Equal(t, 30*time.Second, e.RetryAfter)
+	assert.EqualValues(t, 1, srv.attempts.Load())
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
+
+// Retry-After sets a floor above the WithRetryWait bounds.
+func TestRetryAfterIsAFloor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits one second")
+	}
+	var first time.Time
+	var gap atomic.Int64
+	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, n int) {
+		if n == 1 {
+			first = time.Now()
+			reply(w, 429, "", nil, "Retry-After", "1")
+			return
+		}
+		gap.Store(int64(time.Since(first)))
+		reply(w, 200, "application/json", fixture(t, "account_no_balance.json"))
+	})
+	_, err := newGQLClient(t, srv).Account(context.Background(), "acct_nobal")
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Duration(gap.Load()), time.Second, "waited at least Retry-After, above the 2ms max")
+}
+
+// Cancelling the context during a backoff returns at once, with the context's
+// error and the last answer both matchable.
+func TestCancelDuringBackoff(t *testing.T) {
+	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+		reply(w, 429, "application/json", fixture(t, "error_429.json"), "Retry-After", "50")
+	})
+	backingOff := make(chan struct{}, 1)
+	logger := slog.New(&signalHandler{msg: "quiltt: retrying", ch: backingOff})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	c := newGQLClient(t, srv, quiltt.WithLogger(logger))
+	go func() {
+		_, err := c.Accounts(ctx, nil)
+		done <- err
+	}()
+	<-backingOff
+	start := time.Now()
+	cancel()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Accounts did not return after cancel")
+	}
+	assert.Less(t, time.Since(start), 2*time.Second)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, err, quiltt.ErrRateLimited, "the last answer is kept")
+	var te *quiltt.TransportError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, 1, te.Attempts)
+	assert.EqualValues(t, 1, srv.attempts.Load())
+}
+
+// signalHandler is a slog.Handler that signals ch (without blocking) on each
+// record with the given message.
+type signalHandler struct {
+	msg string
+	ch  chan struct{}
+}
+
+func (h *signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *signalHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *signalHandler) WithGroup(string) slog.Handler            { return h }
+func (h *signalHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		select {
+		case h.ch <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+func TestNetworkErrorsAreRetriedForReads(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) < 3 {
+			// Drop the connection without an answer.
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		reply(w, 200, "application/json", fixture(t, "account_no_balance.json"))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := quiltt.NewClient(quiltt.WithBaseURL(srv.URL), quiltt.WithAPIKey(gqlTestKey),
+		quiltt.WithRetryWait(time.Millisecond, time.Millisecond))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	a, err := c.ForProfile(gqlTestProfile).Account(context.Background(), "acct_nobal")
+	require.NoError(t, err)
+	assert.Equal(t, "acct_nobal", a.ID)
+	assert.EqualValues(t, 3, n.Load())
+}
+
+func TestConnectionRefusedGivesTransportError(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	var logs bytes.Buffer
+	c, err := quiltt.NewClient(quiltt.WithBaseURL(url), quiltt.WithAPIKey(gqlTestKey),
+		quiltt.WithRetryWait(time.Millisecond, time.Millisecond), quiltt.WithMaxRetries(2),
+		quiltt.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	require.NoError(t, err)
+	_, err = c.ForProfile(gqlTestProfile).Accounts(context.Background(), nil)
+	var te *quiltt.TransportError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, 3, te.Attempts)
+	assert.Nil(t, te.Last)
+	assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown)
+	assert.Contains(t, logs.String(), `"msg":"quiltt: retrying"`)
+	assert.Contains(t, logs.String(), `"attempt":2`)
+	assert.NotContains(t, logs.String(), gqlTestKey)
+}
+
+func TestContextDeadlineWhileWaitingForAnswer(t *testing.T) {
+	release := make(chan struct{})
+	srv := newGQLServer(t, func(w http.ResponseWriter, r *gqlRequest, _ int) {
+		<-release
+	})
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := newGQLClient(t, srv).Accounts(ctx, nil)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	var te *quiltt.TransportError
+	assert.True(t, errors.As(err, &te))
+}
