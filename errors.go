@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -165,7 +166,11 @@ type TransportError struct {
 // Error implements the error interface.
 func (e *TransportError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "quiltt: %s: %s %s: %v", e.Op, e.Method, e.URL, e.Err)
+	cause := e.Err
+	if ue, ok := cause.(*url.Error); ok {
+		cause = ue.Err // its text repeats the method and URL
+	}
+	fmt.Fprintf(&b, "quiltt: %s: %s %s: %v", e.Op, e.Method, e.URL, cause)
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
 	}

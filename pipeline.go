@@ -174,22 +174,22 @@ func (s *retryState) attrs(status int, extra ...slog.Attr) []slog.Attr {
 }
 
 // backoff returns the wait before retry number n (0 for the first): a random
-// duration between min·2ⁿ and min·2ⁿ⁺¹, both capped at max.
-func backoff(min, max time.Duration, n int) time.Duration {
-	lo, hi := min, min*2
-	for i := 0; i < n && lo < max; i++ {
+// duration between lower·2ⁿ and lower·2ⁿ⁺¹, both capped at upper.
+func backoff(lower, upper time.Duration, n int) time.Duration {
+	lo, hi := lower, lower*2
+	for i := 0; i < n && lo < upper; i++ {
 		lo, hi = lo*2, hi*2
 	}
-	lo, hi = clampDur(lo, max), clampDur(hi, max)
+	lo, hi = clampDur(lo, upper), clampDur(hi, upper)
 	if hi <= lo {
 		return lo
 	}
 	return lo + rand.N(hi-lo+1)
 }
 
-func clampDur(d, max time.Duration) time.Duration {
-	if d > max || d <= 0 {
-		return max
+func clampDur(d, upper time.Duration) time.Duration {
+	if d > upper || d <= 0 {
+		return upper
 	}
 	return d
 }
