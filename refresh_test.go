@@ -126,6 +126,19 @@ func TestRefreshBalanceFaults(t *testing.T) {
 			check: wantMessage("Bad Request", "", ""),
 		},
 		{
+			name: "400 with a 1 MB body: read through the cap", attempts: 1,
+			replies: h(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"message":"` + strings.Repeat("x", 1<<20) + `"}`))
+			}),
+			errType: "*Error", status: 400, is: []error{quiltt.ErrBadRequest}, isNot: notUnknown,
+			check: func(t *testing.T, err error) {
+				assert.Equal(t, "Bad Request", asError(t, err).Message, "a capped body is not valid JSON")
+				assert.Less(t, len(err.Error()), 1<<10)
+			},
+		},
+		{
 			name: "connection refused: retried, never seen", serve: refusedServer, attempts: 0,
 			errType: "*TransportError", is: []error{syscall.ECONNREFUSED}, isNot: notUnknown,
 			check: func(t *testing.T, err error) { assert.Equal(t, 3, asTransportError(t, err).Attempts) },
