@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -48,6 +49,10 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		if err := t.limiter.Wait(ctx); err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				err = ctxErr
+			} else if _, ok := ctx.Deadline(); ok {
+				// The limiter refuses, at once, a wait that would pass the
+				// deadline: that call is over, not worth a retry.
+				err = fmt.Errorf("%w: the rate limiter's wait would pass it", context.DeadlineExceeded)
 			}
 			return nil, &notSentError{err}
 		}

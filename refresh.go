@@ -1,0 +1,121 @@
+package quiltt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrInvalidAccountID is returned, before any request is sent, for an
+// account ID that cannot name an account: see RefreshBalance.
+var ErrInvalidAccountID = errors.New("quiltt: invalid account ID")
+
+// maxAccountIDLen bounds an account ID. Quiltt's IDs ("acct_…") are about
+// 27 bytes; anything this long is a mistake, not an ID.
+const maxAccountIDLen = 256
+
+// maxRefreshBody caps how much of a 2xx refresh answer is drained; Quiltt
+// documents none.
+const maxRefreshBody = 4 << 10
+
+// RefreshBalance asks Quiltt to fetch the account's balance from its
+// provider now: POST {base}/v1/accounts/{accountID}/balances/refresh, with
+// the API key as a Bearer token. It returns nil when Quiltt accepted the
+// refresh (202, or any other 2xx); the new balance arrives later, as a
+// balance.created webhook with source REFRESH and as the account's balance
+// over GraphQL (see RefreshAndWait).
+//
+// Each refresh is billable and Quiltt has no idempotency key, so the request
+// is retried only where Quiltt cannot have acted on it: the connection was
+// never established, a 429 or a 503 answer (after the wait Retry-After or
+// Ratelimit-Reset asks for, up to one minute; a longer wait, or one past the
+// context's deadline, returns the answer at once). A 2xx answer whose body
+// fails to read is still a success: Quiltt has accepted the refresh.
+//
+// Failure modes:
+//   - an error wrapping ErrMissingCredentials, without a request, when the
+//     client has no API key (a session token cannot authenticate REST);
+//   - an error wrapping ErrInvalidAccountID, without a request, when
+//     accountID is empty, ".", "..", longer than 256 bytes, not UTF-8, or
+//     holds '/', '\\', whitespace or control characters (other characters,
+//     such as '?', '#' or '%', are path-escaped);
+//   - an *Error for a non-2xx answer: errors.Is(err, ErrBadRequest) for 400
+//     (the provider cannot refresh that kind of account) and 422 (field
+//     errors in Error.Validation), ErrUnauthorized (401), ErrForbidden (403,
+//     the connection is not active), ErrNotFound (404), ErrRateLimited (429,
+//     after retries), ErrServer (5xx);
+//   - a *TransportError when no answer came (the context ended, a timeout,
+//     a connection refused or lost).
+//
+// errors.Is(err, ErrOutcomeUnknown) holds when Quiltt may have acted on the
+// request: a 500, 502 or 504 answer, a timeout, or a connection lost after
+// the request was written. Do not refresh again blindly: the refresh may
+// have been billed; check the balance (or wait for its webhook) first.
+func (c *Client) RefreshBalance(ctx context.Context, accountID string) error {
+	return c.refresh(ctx, "RefreshBalance", accountID)
+}
+
+// refresh sends one balance refresh on behalf of the SDK operation op.
+func (c *Client) refresh(ctx context.Context, op, accountID string) error {
+	if c.p.restAuth == "" {
+		return fmt.Errorf("quiltt: %s: %w: the balance refresh needs an API key (WithAPIKey); a session token cannot authenticate it",
+			op, ErrMissingCredentials)
+	}
+	path, err := refreshPath(accountID)
+	if err != nil {
+		return fmt.Errorf("quiltt: %s: %w", op, err)
+	}
+	resp, err := c.p.do(ctx, &request{
+		op:     op,
+		kind:   opTrigger,
+		method: http.MethodPost,
+		path:   path,
+		auth:   c.p.restAuth,
+	})
+	if err != nil {
+		return err
+	}
+	// The status line was a 2xx: Quiltt accepted the refresh. The body
+	// (none is documented) is drained for connection reuse; a read error
+	// cannot undo the acceptance, so it is ignored.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxRefreshBody))
+	resp.Body.Close()
+	return nil
+}
+
+// refreshPath checks an account ID and returns the refresh endpoint's path
+// for it, with the ID path-escaped.
+func refreshPath(accountID string) (string, error) {
+	if err := checkAccountID(accountID); err != nil {
+		return "", err
+	}
+	return "/v1/accounts/" + url.PathEscape(accountID) + "/balances/refresh", nil
+}
+
+// checkAccountID rejects IDs that could not name an account or that would
+// change the request's path. The error never quotes the ID.
+func checkAccountID(id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("%w: empty", ErrInvalidAccountID)
+	case id == "." || id == "..":
+		return fmt.Errorf("%w: a dot segment", ErrInvalidAccountID)
+	case len(id) > maxAccountIDLen:
+		return fmt.Errorf("%w: longer than %d bytes", ErrInvalidAccountID, maxAccountIDLen)
+	case !utf8.ValidString(id):
+		return fmt.Errorf("%w: not UTF-8", ErrInvalidAccountID)
+	case strings.ContainsAny(id, `/\`):
+		return fmt.Errorf("%w: holds a slash", ErrInvalidAccountID)
+	}
+	for _, r := range id {
+		if r <= ' ' || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029' || r == '\u00a0' {
+			return fmt.Errorf("%w: holds whitespace or control characters", ErrInvalidAccountID)
+		}
+	}
+	return nil
+}

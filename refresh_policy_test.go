@@ -1,0 +1,222 @@
+package quiltt_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quiltt-go/quiltt"
+)
+
+func TestRefreshBalanceRequest(t *testing.T) {
+	t.Parallel()
+	var got http.Header
+	srv, rec := scripted(t, func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		w.WriteHeader(http.StatusAccepted)
+	})
+	c := newClient(t, srv.URL+prefix, quiltt.WithAPIVersion("2026-04-01"))
+
+	require.NoError(t, c.RefreshBalance(t.Context(), "acct_?#%é"))
+
+	seen := rec.seen()
+	require.Len(t, seen, 1)
+	assert.Equal(t, prefix+"/v1/accounts/acct_%3F%23%25%C3%A9/balances/refresh", seen[0].URI)
+	assert.Equal(t, http.MethodPost, seen[0].Method)
+	assert.Equal(t, int64(0), seen[0].ContentLength)
+	assert.Empty(t, seen[0].Body)
+	assert.Equal(t, "Bearer "+testAPIKey, got.Get("Authorization"))
+	assert.Equal(t, "2026-04-01", got.Get("Quiltt-Version"))
+	assert.True(t, strings.HasPrefix(got.Get("User-Agent"), "quiltt-go/"), got.Get("User-Agent"))
+	assert.Empty(t, got.Get("Content-Type"), "no body, no content type")
+}
+
+func TestRefreshBalanceInvalidID(t *testing.T) {
+	t.Parallel()
+	srv, rec := scripted(t, answer(t, 202, ""))
+	c := newClient(t, srv.URL+prefix)
+	for _, id := range []string{"", ".", "..", "acct/1", `acct\1`, "acct 1", "acct\n1", "acct\x7f", "acct\u00851", "\xff", strings.Repeat("a", 257)} {
+		err := c.RefreshBalance(t.Context(), id)
+		assert.ErrorIs(t, err, quiltt.ErrInvalidAccountID, "%q", id)
+		if id != "" {
+			assert.NotContains(t, err.Error(), id)
+		}
+	}
+	assert.Zero(t, rec.n.Load(), "no request for an invalid ID")
+}
+
+func TestRefreshBalanceNeedsAPIKey(t *testing.T) {
+	t.Parallel()
+	srv, rec := scripted(t, answer(t, 202, ""))
+	c, err := quiltt.NewClient(quiltt.WithSessionToken("session.jwt.token"), quiltt.WithBaseURL(srv.URL+prefix))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+
+	err = c.RefreshBalance(t.Context(), "acct_1")
+	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)
+	assert.Contains(t, err.Error(), "API key")
+	assert.NotContains(t, err.Error(), "session.jwt.token")
+	assert.Zero(t, rec.n.Load())
+}
+
+// TestRefreshBalanceServerWait checks that a 429's Retry-After, and a
+// Ratelimit-Reset with no budget left, hold the retry back (1 s each).
+func TestRefreshBalanceServerWait(t *testing.T) {
+	t.Parallel()
+	for name, header := range map[string][]string{
+		"Retry-After":     {"Retry-After", "1"},
+		"Ratelimit-Reset": {"Ratelimit-Limit", "25", "Ratelimit-Remaining", "0", "Ratelimit-Reset", "1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var at []time.Time
+			stamp := func(next http.HandlerFunc) http.HandlerFunc {
+				return func(w http.ResponseWriter, r *http.Request) {
+					mu.Lock()
+					at = append(at, time.Now())
+					mu.Unlock()
+					next(w, r)
+				}
+			}
+			srv, rec := scripted(t, stamp(answer(t, 429, "429.json", header...)), stamp(answer(t, 202, "")))
+			c := newClient(t, srv.URL+prefix)
+
+			require.NoError(t, c.RefreshBalance(t.Context(), "acct_1"))
+			require.EqualValues(t, 2, rec.n.Load())
+			assert.GreaterOrEqual(t, at[1].Sub(at[0]), 900*time.Millisecond, "the server's wait, not the 1-5 ms backoff")
+		})
+	}
+}
+
+// signalHandler is a slog handler that closes a channel on the first record
+// with the given message.
+type signalHandler struct {
+	msg  string
+	once sync.Once
+	ch   chan struct{}
+}
+
+func (h *signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *signalHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *signalHandler) WithGroup(string) slog.Handler            { return h }
+func (h *signalHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.once.Do(func() { close(h.ch) })
+	}
+	return nil
+}
+
+func TestRefreshBalanceCancelDuringBackoff(t *testing.T) {
+	t.Parallel()
+	srv, rec := scripted(t, answer(t, 429, "429.json", "Retry-After", "30"))
+	retrying := &signalHandler{msg: "quiltt: retrying", ch: make(chan struct{})}
+	c := newClient(t, srv.URL+prefix, quiltt.WithLogger(slog.New(retrying)))
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-retrying.ch // the client has decided to wait 30 s
+		cancel()
+	}()
+
+	start := time.Now()
+	err := c.RefreshBalance(ctx, "acct_1")
+
+	assert.Less(t, time.Since(start), 5*time.Second, "returns when cancelled, not after 30 s")
+	assert.EqualValues(t, 1, rec.n.Load())
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, err, quiltt.ErrRateLimited, "the last answer is kept")
+	assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown)
+}
+
+func TestRefreshBalanceRateLimitHeaders(t *testing.T) {
+	t.Parallel()
+	reset := time.Now().Add(time.Hour).Unix()
+	srv, _ := scripted(t, answer(t, 202, "", "Ratelimit-Limit", "25", "Ratelimit-Remaining", "24",
+		"Ratelimit-Reset", strconv.FormatInt(reset, 10)))
+	c := newClient(t, srv.URL+prefix)
+	assert.Equal(t, quiltt.RateLimit{}, c.RateLimit(), "none seen yet")
+
+	require.NoError(t, c.ForProfile("p_1").RefreshBalance(t.Context(), "acct_1"))
+
+	want := quiltt.RateLimit{Limit: 25, Remaining: 24, Reset: time.Unix(reset, 0)}
+	assert.Equal(t, want, c.RateLimit(), "shared with clients ForProfile derives")
+}
+
+// TestRefreshBalanceClientLimiter checks that every call of a client, and of
+// the clients derived from it, waits on one limiter: the default budget of
+// an API key (25/s), and one WithRateLimit sets.
+func TestRefreshBalanceClientLimiter(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		opts  []quiltt.Option
+		calls int
+		span  time.Duration // at least (calls-1)/rate, less some slack
+	}{
+		"default 25/s":       {calls: 4, span: 110 * time.Millisecond},
+		"WithRateLimit 50/s": {opts: []quiltt.Option{quiltt.WithRateLimit(50, 1)}, calls: 8, span: 130 * time.Millisecond},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var at []time.Time
+			srv, _ := scripted(t, func(w http.ResponseWriter, _ *http.Request) {
+				mu.Lock()
+				at = append(at, time.Now())
+				mu.Unlock()
+				w.WriteHeader(http.StatusAccepted)
+			})
+			opts := append([]quiltt.Option{quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL + prefix)}, tc.opts...)
+			c, err := quiltt.NewClient(opts...)
+			require.NoError(t, err)
+			t.Cleanup(c.CloseIdleConnections)
+			derived := c.ForProfile("p_1")
+
+			var wg sync.WaitGroup
+			for i := range tc.calls {
+				cl := c
+				if i%2 == 1 {
+					cl = derived
+				}
+				wg.Go(func() { assert.NoError(t, cl.RefreshBalance(t.Context(), "acct_1")) })
+			}
+			wg.Wait()
+
+			require.Len(t, at, tc.calls)
+			first, last := at[0], at[0]
+			for _, a := range at {
+				first, last = minTime(first, a), maxTime(last, a)
+			}
+			assert.GreaterOrEqual(t, last.Sub(first), tc.span)
+		})
+	}
+}
+
+func TestWithRateLimitRejectsNonsense(t *testing.T) {
+	t.Parallel()
+	for _, o := range []quiltt.Option{quiltt.WithRateLimit(0, 1), quiltt.WithRateLimit(-1, 1), quiltt.WithRateLimit(10, 0)} {
+		_, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), o)
+		assert.Error(t, err)
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,171 @@
+package quiltt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Defaults of RefreshWaitOptions: the first poll comes a second after the
+// refresh was accepted, each next one twice as late, at most every ten
+// seconds.
+const (
+	DefaultPollMinInterval = time.Second
+	DefaultPollMaxInterval = 10 * time.Second
+)
+
+// RefreshWaitOptions tunes RefreshAndWait. A nil *RefreshWaitOptions, or a
+// zero field, takes the default.
+type RefreshWaitOptions struct {
+	// MinInterval is the wait between the accepted refresh and the first
+	// poll; each next wait doubles, up to MaxInterval.
+	// DefaultPollMinInterval when zero.
+	MinInterval time.Duration
+	// MaxInterval caps the wait between polls. DefaultPollMaxInterval when
+	// zero (raised to MinInterval if that is larger).
+	MaxInterval time.Duration
+}
+
+// intervals validates o and fills in the defaults.
+func (o *RefreshWaitOptions) intervals() (lo, hi time.Duration, err error) {
+	lo, hi = DefaultPollMinInterval, DefaultPollMaxInterval
+	if o == nil {
+		return lo, hi, nil
+	}
+	if o.MinInterval < 0 || o.MaxInterval < 0 {
+		return 0, 0, errors.New("RefreshWaitOptions: negative interval")
+	}
+	if o.MinInterval > 0 {
+		lo = o.MinInterval
+	}
+	switch {
+	case o.MaxInterval > 0 && o.MaxInterval < lo:
+		return 0, 0, fmt.Errorf("RefreshWaitOptions: MaxInterval %v is below MinInterval %v", o.MaxInterval, lo)
+	case o.MaxInterval > 0:
+		hi = o.MaxInterval
+	default:
+		hi = max(hi, lo)
+	}
+	return lo, hi, nil
+}
+
+// RefreshWaitError is returned by RefreshAndWait when Quiltt accepted the
+// refresh but no new balance could be read: the context ended first (Err is
+// context.DeadlineExceeded or context.Canceled, or a *TransportError whose
+// cause is one), or a poll failed (Err is that poll's error). The refresh
+// was sent and may well be billed: do not simply trigger another one.
+//
+// errors.Is and errors.As see through it to Err, so
+// errors.Is(err, context.DeadlineExceeded) holds when the deadline passed.
+type RefreshWaitError struct {
+	AccountID string
+	// Last is the latest balance read, before the refresh or while
+	// polling; nil when the account had none.
+	Last *Balance
+	// Polls is how many times the balance was read after the refresh.
+	Polls int
+	// Err is why the wait ended.
+	Err error
+}
+
+// Error implements the error interface.
+func (e *RefreshWaitError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "quiltt: RefreshAndWait: refresh of %s accepted, but no new balance after %d polls: %v", e.AccountID, e.Polls, e.Err)
+	if e.Last != nil {
+		fmt.Fprintf(&b, " (last balance %s at %s)", e.Last.ID, e.Last.At.Format(time.RFC3339))
+	}
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *RefreshWaitError) Unwrap() error { return e.Err }
+
+// RefreshAndWait triggers a balance refresh of the account (as
+// RefreshBalance does) and polls the account's balance over GraphQL until a
+// balance newer than the refresh appears, then returns it. A balance counts
+// as newer when it is not the one read just before the refresh and its
+// Source is BalanceSourceRefresh or its At is after the refresh was sent
+// (Quiltt's clock against the local one).
+//
+// It needs both the API key (for the REST refresh) and GraphQL credentials:
+// call it on a client derived with ForProfile (or built with both an API key
+// and a session token). The first poll waits opts.MinInterval, each next
+// wait doubles up to opts.MaxInterval; the waits end the moment ctx ends.
+// ctx bounds the whole call: give it a deadline.
+//
+// Failure modes, before anything is billed: an error wrapping
+// ErrMissingCredentials (no API key, or no GraphQL credentials) or
+// ErrInvalidAccountID, or one for invalid opts, without a request; the error
+// of the first balance read (for example ErrNotFound for an unknown
+// account), without a refresh. Then the errors of RefreshBalance, returned
+// as they are (check ErrOutcomeUnknown). Once the refresh was accepted,
+// every failure is a *RefreshWaitError carrying the last balance seen; when
+// the context's deadline passes first, errors.Is(err,
+// context.DeadlineExceeded) holds for it.
+func (c *Client) RefreshAndWait(ctx context.Context, accountID string, opts *RefreshWaitOptions) (*Balance, error) {
+	const op = "RefreshAndWait"
+	lo, hi, err := opts.intervals()
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("quiltt: %s: %w", op, err)
+	case c.p.restAuth == "":
+		return nil, fmt.Errorf("quiltt: %s: %w: the balance refresh needs an API key (WithAPIKey)", op, ErrMissingCredentials)
+	case c.gqlErr != nil:
+		return nil, fmt.Errorf("quiltt: %s: reading the balance back: %w", op, c.gqlErr)
+	}
+	if err := checkAccountID(accountID); err != nil {
+		return nil, fmt.Errorf("quiltt: %s: %w", op, err)
+	}
+	before, err := c.latestBalance(ctx, op, accountID)
+	if err != nil {
+		return nil, err
+	}
+	sent := time.Now()
+	if err := c.refresh(ctx, op, accountID); err != nil {
+		return nil, err
+	}
+
+	last, wait := before, lo
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for polls := 0; ; {
+		select {
+		case <-ctx.Done():
+			return nil, &RefreshWaitError{AccountID: accountID, Last: last, Polls: polls, Err: ctx.Err()}
+		case <-timer.C:
+		}
+		b, err := c.latestBalance(ctx, op, accountID)
+		polls++
+		if err != nil {
+			return nil, &RefreshWaitError{AccountID: accountID, Last: last, Polls: polls, Err: err}
+		}
+		if b != nil {
+			last = b
+		}
+		if isNewBalance(b, before, sent) {
+			return b, nil
+		}
+		wait = nextPoll(wait, hi)
+		timer.Reset(wait)
+	}
+}
+
+// isNewBalance reports whether b answers a refresh sent at sent, when before
+// was the balance just before it.
+func isNewBalance(b, before *Balance, sent time.Time) bool {
+	if b == nil || (before != nil && b.ID == before.ID) {
+		return false
+	}
+	return b.Source == BalanceSourceRefresh || b.At.After(sent)
+}
+
+// nextPoll doubles the wait between polls, up to hi.
+func nextPoll(wait, hi time.Duration) time.Duration {
+	if wait >= hi/2 {
+		return hi
+	}
+	return wait * 2
+}
