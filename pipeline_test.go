@@ -179,7 +179,7 @@ func TestCancelDuringBackoff(t *testing.T) {
 	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
 		reply(w, 429, "application/json", fixture(t, "error_429.json"), "Retry-After", "50")
 	})
-	backingOff := make(chan struct{}, 1)
+	backingOff := make(chan struct{})
 	logger := slog.New(&signalHandler{msg: "quiltt: retrying", ch: backingOff})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -204,26 +204,6 @@ func TestCancelDuringBackoff(t *testing.T) {
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, 1, te.Attempts)
 	assert.EqualValues(t, 1, srv.attempts.Load())
-}
-
-// signalHandler is a slog.Handler that signals ch (without blocking) on each
-// record with the given message.
-type signalHandler struct {
-	msg string
-	ch  chan struct{}
-}
-
-func (h *signalHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h *signalHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h *signalHandler) WithGroup(string) slog.Handler            { return h }
-func (h *signalHandler) Handle(_ context.Context, r slog.Record) error {
-	if r.Message == h.msg {
-		select {
-		case h.ch <- struct{}{}:
-		default:
-		}
-	}
-	return nil
 }
 
 func TestNetworkErrorsAreRetriedForReads(t *testing.T) {

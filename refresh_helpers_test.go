@@ -31,8 +31,8 @@ const prefix = "/prefix"
 // refreshURI is the request URI of acct_1's refresh on a test server.
 const refreshURI = prefix + "/v1/accounts/acct_1/balances/refresh"
 
-// fixture reads a file of testdata/refresh.
-func fixture(t testing.TB, name string) []byte {
+// refreshFixture reads a file of testdata/refresh.
+func refreshFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "refresh", name))
 	require.NoError(t, err)
@@ -90,7 +90,7 @@ func scripted(t testing.TB, replies ...http.HandlerFunc) (*httptest.Server, *rec
 func answer(t testing.TB, status int, file string, header ...string) http.HandlerFunc {
 	var body []byte
 	if file != "" {
-		body = fixture(t, file)
+		body = refreshFixture(t, file)
 	}
 	return func(w http.ResponseWriter, _ *http.Request) {
 		for i := 0; i+1 < len(header); i += 2 {
