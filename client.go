@@ -131,7 +131,7 @@ func NewClient(opts ...Option) (*Client, error) {
 			},
 			Timeout:       inner.Timeout,
 			Jar:           inner.Jar,
-			CheckRedirect: inner.CheckRedirect,
+			CheckRedirect: redirectPolicy(inner.CheckRedirect),
 		},
 		apiKey:       cfg.apiKey,
 		sessionToken: cfg.sessionToken,

@@ -99,7 +99,8 @@ func WithBaseURL(rawURL string) Option {
 // OpenTelemetry's plug in. Its Transport, Timeout (per attempt), Jar and
 // CheckRedirect are used; the client itself is never modified. Credentials
 // are only ever attached to requests for the base URL's host, so a redirect
-// elsewhere does not carry them. NewClient fails if hc is nil.
+// elsewhere does not carry them, and a billable trigger never follows a
+// redirect: its 3xx answer is returned as an *Error. NewClient fails if hc is nil.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {

@@ -46,7 +46,7 @@ func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 	if r.body != nil {
 		body = r.body
 	}
-	ctx = context.WithValue(ctx, attemptKey{}, r.auth)
+	ctx = context.WithValue(context.WithValue(ctx, attemptKey{}, r.auth), kindKey{}, r.kind)
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, url, body)
 	if err != nil {
 		return nil, fmt.Errorf("quiltt: %s: building request: %w", r.op, err)

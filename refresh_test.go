@@ -326,3 +326,23 @@ func slowServer(t *testing.T) (string, func() int) {
 	t.Cleanup(func() { close(release) }) // runs before srv.Close
 	return srv.URL + prefix, func() int { return int(rec.n.Load()) }
 }
+
+// A billable trigger never follows a redirect: 307 and 308 would send the
+// POST again to the new location.
+func TestRefreshBalanceDoesNotFollowRedirects(t *testing.T) {
+	for _, status := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect, http.StatusFound} {
+		srv, rec := scripted(t, func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/moved") {
+				w.WriteHeader(http.StatusAccepted)
+				return
+			}
+			http.Redirect(w, r, r.URL.Path+"/moved", status)
+		})
+		err := newClient(t, srv.URL+prefix).RefreshBalance(t.Context(), "acct_1")
+		var e *quiltt.Error
+		require.ErrorAs(t, err, &e, "status %d", status)
+		assert.Equal(t, status, e.StatusCode)
+		assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown, "a redirect is a definite answer")
+		assert.EqualValues(t, 1, rec.n.Load(), "the redirect target was never asked (status %d)", status)
+	}
+}

@@ -115,3 +115,28 @@ func retryableTransportError(err error) bool {
 	}
 	return true
 }
+
+// kindKey carries the call's opKind to the redirect policy.
+type kindKey struct{}
+
+// maxRedirects is how many redirects a read follows when the user's client
+// has no CheckRedirect of its own (net/http's default).
+const maxRedirects = 10
+
+// redirectPolicy wraps the user's CheckRedirect: a billable trigger never
+// follows a redirect, since following one would send it a second time (307
+// and 308 resend the POST); reads follow the user's policy, or net/http's.
+func redirectPolicy(user func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if kind, _ := req.Context().Value(kindKey{}).(opKind); kind == opTrigger {
+			return http.ErrUseLastResponse
+		}
+		if user != nil {
+			return user(req, via)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		return nil
+	}
+}
