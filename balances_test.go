@@ -306,15 +306,16 @@ func TestAccountsEmptyList(t *testing.T) {
 
 func TestInvalidSuccessBodies(t *testing.T) {
 	for name, body := range map[string][]byte{
-		"truncated":          fixture(t, "truncated.json"),
-		"html":               fixture(t, "proxy_502.html"),
-		"empty":              nil,
-		"wrong amount type":  []byte(`{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"2024-06-09T07:40:20Z","current":"lots"}}]}}`),
-		"wrong list type":    []byte(`{"data":{"accounts":{"id":"a"}}}`),
-		"bad timestamp":      []byte(`{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"yesterday"}}]}}`),
-		"errors not a list":  []byte(`{"errors":{"message":"x"}}`),
-		"top-level array":    []byte(`[1,2,3]`),
-		"number for a label": []byte(`{"data":{"accounts":[{"id":7}]}}`),
+		"truncated":            fixture(t, "truncated.json"),
+		"html":                 fixture(t, "proxy_502.html"),
+		"empty":                nil,
+		"wrong amount type":    []byte(`{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"2024-06-09T07:40:20Z","current":"lots"}}]}}`),
+		"wrong list type":      []byte(`{"data":{"accounts":{"id":"a"}}}`),
+		"bad timestamp":        []byte(`{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"yesterday"}}]}}`),
+		"errors not a list":    []byte(`{"errors":{"message":"x"}}`),
+		"top-level array":      []byte(`[1,2,3]`),
+		"number for a label":   []byte(`{"data":{"accounts":[{"id":7}]}}`),
+		"data null, no errors": []byte(`{"data":null}`),
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {

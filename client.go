@@ -186,7 +186,7 @@ func (c *Client) setGraphQLAuth() {
 	default:
 		c.gqlErr = fmt.Errorf("%w: GraphQL reads need a session token (WithSessionToken) or a profile (ForProfile)", ErrMissingCredentials)
 	}
-	c.gql = graphql.NewClient(c.p.baseString+"/v1/graphql", &graphQLDoer{c: c})
+	c.gql = nullDataCheck{graphql.NewClient(c.p.baseString+"/v1/graphql", &graphQLDoer{c: c})}
 }
 
 // ProfileID returns the Profile set by ForProfile, or "".

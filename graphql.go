@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/Khan/genqlient/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -55,6 +56,20 @@ func (d *graphQLDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = newCappedBody(resp.Body, maxResponseBody)
 	return resp, nil
+}
+
+// nullDataCheck refuses an answer whose data is null while its errors[] is
+// empty: GraphQL allows a null data only beside errors, and reading such an
+// answer as "no accounts" or "no such account" would be wrong. genqlient
+// leaves Response.Data nil exactly when the answer's data was null.
+type nullDataCheck struct{ graphql.Client }
+
+func (c nullDataCheck) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) error {
+	err := c.Client.MakeRequest(ctx, req, resp)
+	if err == nil && resp.Data == nil {
+		return errors.New("data is null and errors[] is empty")
+	}
+	return err
 }
 
 // GraphQLError is one entry of a GraphQL response's errors[].
