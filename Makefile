@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 3s
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all test generate check-generated vet lint race fuzz-brief fuzz bench
+.PHONY: all test generate check-generated vet lint race matrix fuzz-brief fuzz bench
 
 all: test
 
@@ -25,9 +25,13 @@ vet:
 lint:
 	$(STATICCHECK) ./...
 
-## race: every test, with the race detector
+## race: every test but the fault matrix, with the race detector
 race:
-	$(GO) test -race -count=1 -timeout 8m ./...
+	$(GO) test -race -count=1 -timeout 8m -skip '^TestFaultMatrix$$' ./...
+
+## matrix: the fault matrix (every operation against every fault), with its summary line
+matrix:
+	@scripts/matrix.sh
 
 ## fuzz-brief: every fuzz target for FUZZTIME on top of its seed corpus
 fuzz-brief:
@@ -37,8 +41,8 @@ fuzz-brief:
 fuzz:
 	@FUZZTIME=$${FUZZTIME_LONG:-5m} scripts/fuzz.sh
 
-## test: vet, generated-code check, staticcheck, race tests, brief fuzzing
-test: vet check-generated lint race fuzz-brief
+## test: vet, generated-code check, staticcheck, race tests, the fault matrix, brief fuzzing
+test: vet check-generated lint race matrix fuzz-brief
 
 ## bench: every benchmark beside its baseline; writes BENCHMARKS.md
 bench:
