@@ -54,7 +54,7 @@ func (e *executor) resolve(typeName string, parent any, name string, args map[st
 			return nullJSON(p.Metadata), nil
 		}
 	}
-	return nil, fmt.Errorf("quilttest does not implement %s.%s.", typeName, name)
+	return nil, fmt.Errorf("quilttest does not implement %s.%s", typeName, name)
 }
 
 func (e *executor) resolveQuery(name string, args map[string]any) (any, error) {
@@ -88,9 +88,9 @@ func (e *executor) resolveQuery(name string, args map[string]any) (any, error) {
 	case "profile":
 		return e.profile, nil
 	case "__schema", "__type":
-		return nil, fmt.Errorf("quilttest does not answer introspection (%s).", name)
+		return nil, fmt.Errorf("quilttest does not answer introspection (%s)", name)
 	}
-	return nil, fmt.Errorf("quilttest does not implement Query.%s.", name)
+	return nil, fmt.Errorf("quilttest does not implement Query.%s", name)
 }
 
 func (e *executor) resolveAccount(a *accountData, name string, args map[string]any) (any, error) {
@@ -138,7 +138,7 @@ func (e *executor) resolveAccount(a *accountData, name string, args map[string]a
 	case "verified":
 		return a.a.Verified, nil
 	}
-	return nil, fmt.Errorf("quilttest does not implement Account.%s.", name)
+	return nil, fmt.Errorf("quilttest does not implement Account.%s", name)
 }
 
 func resolveBalance(b quiltt.Balance, name string) (any, error) {
@@ -156,7 +156,7 @@ func resolveBalance(b quiltt.Balance, name string) (any, error) {
 	case "source":
 		return string(b.Source), nil
 	}
-	return nil, fmt.Errorf("quilttest does not implement Balance.%s.", name)
+	return nil, fmt.Errorf("quilttest does not implement Balance.%s", name)
 }
 
 // amount writes a decimal exactly, as a JSON number: 3141.59 stays
