@@ -29,7 +29,7 @@ type Fault struct {
 func Status(code int) Fault { return Fault{Status: code} }
 
 // DropConnection returns a Fault that closes the connection without
-// answering, as a network failure would.
+// answering, as a network failure would. It cannot fail.
 func DropConnection() Fault { return Fault{Drop: true} }
 
 // WithHeader returns a copy of f that adds key: value to its answer. It
@@ -72,7 +72,8 @@ func (s *Server) FailNext(route Route, n int, f Fault) error {
 	return nil
 }
 
-// PendingFaults returns how many injected faults route has yet to serve.
+// PendingFaults returns how many injected faults route has yet to serve;
+// 0 for an unknown route. It cannot fail.
 func (s *Server) PendingFaults(route Route) int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -114,7 +114,8 @@ func (s *Server) complete(p *pendingRefresh) (quiltt.Balance, bool) {
 // CompleteRefreshes completes every pending refresh now, in the calling
 // goroutine: each account gets its new REFRESH balance, and each webhook
 // delivery is made (and logged) before CompleteRefreshes returns. It
-// returns the new balances, oldest refresh first; none after Close.
+// returns the new balances, oldest refresh first; none after Close. It
+// cannot fail: delivery failures are reported in Deliveries.
 func (s *Server) CompleteRefreshes() []quiltt.Balance {
 	s.mu.RLock()
 	ps := slices.Clone(s.pending)
@@ -129,6 +130,7 @@ func (s *Server) CompleteRefreshes() []quiltt.Balance {
 }
 
 // PendingRefreshes returns how many accepted refreshes have not completed.
+// It cannot fail.
 func (s *Server) PendingRefreshes() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -136,7 +138,7 @@ func (s *Server) PendingRefreshes() int {
 }
 
 // CompletedRefreshes returns how many refreshes have completed, webhook
-// delivery included.
+// delivery included. It cannot fail.
 func (s *Server) CompletedRefreshes() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
