@@ -44,7 +44,7 @@ func (f Fault) WithHeader(key, value string) Fault {
 }
 
 // ActingFirst returns a copy of f with AfterEffect set: the request takes
-// effect before it fails.
+// effect before it fails. It cannot fail.
 func (f Fault) ActingFirst() Fault {
 	f.AfterEffect = true
 	return f
