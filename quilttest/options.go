@@ -1,0 +1,179 @@
+package quilttest
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// ManualRefresh, given to WithRefreshDelay, leaves every accepted refresh
+// pending until Server.CompleteRefreshes is called.
+const ManualRefresh time.Duration = -1
+
+// DefaultAPIVersion is the Quiltt-Version the fake answers with when a
+// request sends none (the latest version the SDK's notes have seen).
+const DefaultAPIVersion = "2026-04-01"
+
+// Option configures a Server. NewServer reports every invalid option.
+type Option func(*config) error
+
+type config struct {
+	apiKey        string
+	seed          bool
+	now           func() time.Time
+	refreshDelay  time.Duration
+	webhookURL    string
+	webhookSecret string
+	limit         int
+	window        time.Duration
+	enforce       bool
+	apiVersion    string
+	prefix        string
+}
+
+func defaultConfig() config {
+	return config{
+		seed:       true,
+		now:        time.Now,
+		apiVersion: DefaultAPIVersion,
+		window:     time.Second,
+	}
+}
+
+// WithAPIKey sets the API key secret the fake accepts, instead of a random
+// one ("qltt_test_" and 32 hex digits). It fails if the secret is empty or
+// holds whitespace, control characters or ':'; the error does not quote it.
+func WithAPIKey(secret string) Option {
+	return func(c *config) error {
+		if err := checkToken(secret); err != nil {
+			return fmt.Errorf("quilttest: WithAPIKey: %w", err)
+		}
+		c.apiKey = secret
+		return nil
+	}
+}
+
+// WithoutSeed starts the server with the default profile but none of the
+// balances page's accounts. It cannot fail.
+func WithoutSeed() Option {
+	return func(c *config) error { c.seed = false; return nil }
+}
+
+// WithClock sets the clock that dates new balances, webhook events and
+// timestamps, and that drives the rate-limit windows. Delays
+// (WithRefreshDelay) run on real timers whatever the clock. It fails if now
+// is nil.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("quilttest: WithClock: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// WithRefreshDelay sets how long after its 202 an accepted refresh
+// completes: 0 (the default) completes it at once, in the background, so
+// the new balance may be visible before the 202 is read; ManualRefresh leaves it pending until
+// Server.CompleteRefreshes. It fails for other negative durations.
+func WithRefreshDelay(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 && d != ManualRefresh {
+			return fmt.Errorf("quilttest: WithRefreshDelay: negative delay %v (use ManualRefresh)", d)
+		}
+		c.refreshDelay = d
+		return nil
+	}
+}
+
+// WithWebhook makes every completed refresh POST a signed balance.created
+// delivery to rawURL (see Server.SetWebhook). It fails if rawURL is not an
+// absolute http or https URL or the secret is empty.
+func WithWebhook(rawURL, secret string) Option {
+	return func(c *config) error {
+		if err := checkWebhook(rawURL, secret); err != nil {
+			return fmt.Errorf("quilttest: WithWebhook: %w", err)
+		}
+		c.webhookURL, c.webhookSecret = rawURL, secret
+		return nil
+	}
+}
+
+// WithRateLimit enforces a budget of limit requests per window and
+// credential: past it, requests are answered 429 until the window ends. The
+// Ratelimit-* headers report this budget. Without the option the fake
+// reports Quiltt's budgets (25 per second, 100 with a session token) and
+// never refuses. It fails unless limit >= 1 and window >= 1s (the headers
+// count in seconds).
+func WithRateLimit(limit int, window time.Duration) Option {
+	return func(c *config) error {
+		if limit < 1 || window < time.Second {
+			return fmt.Errorf("quilttest: WithRateLimit: need limit >= 1 and window >= 1s, got %d and %v", limit, window)
+		}
+		c.limit, c.window, c.enforce = limit, window, true
+		return nil
+	}
+}
+
+// WithAPIVersion sets the Quiltt-Version answered to requests that send
+// none, DefaultAPIVersion by default. It fails unless version is a
+// YYYY-MM-DD date.
+func WithAPIVersion(version string) Option {
+	return func(c *config) error {
+		if !isVersion(version) {
+			return fmt.Errorf("quilttest: WithAPIVersion: %q is not a YYYY-MM-DD date", version)
+		}
+		c.apiVersion = version
+		return nil
+	}
+}
+
+// WithPathPrefix mounts the API under a path prefix, such as "/quiltt", so
+// that a client that drops its base URL's path fails. URL includes the
+// prefix. It fails unless prefix starts with '/' and is a clean path.
+func WithPathPrefix(prefix string) Option {
+	return func(c *config) error {
+		prefix = strings.TrimRight(prefix, "/")
+		if prefix == "" {
+			c.prefix = ""
+			return nil
+		}
+		u, err := url.Parse(prefix)
+		if err != nil || !strings.HasPrefix(prefix, "/") || u.Path != prefix || strings.Contains(prefix, "//") || strings.Contains(prefix, "/../") {
+			return fmt.Errorf("quilttest: WithPathPrefix: %q is not a clean absolute path", prefix)
+		}
+		c.prefix = prefix
+		return nil
+	}
+}
+
+func checkToken(s string) error {
+	if s == "" {
+		return errors.New("empty secret")
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || r == ':' {
+			return errors.New("secret holds whitespace, control characters or ':'")
+		}
+	}
+	return nil
+}
+
+func checkWebhook(rawURL, secret string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return errors.New("need an absolute http or https URL")
+	}
+	if secret == "" {
+		return errors.New("empty secret")
+	}
+	return nil
+}
+
+func isVersion(v string) bool {
+	_, err := time.Parse(time.DateOnly, v)
+	return err == nil && len(v) == len(time.DateOnly)
+}

@@ -1,0 +1,173 @@
+package quilttest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/quiltt-go/quiltt"
+	"github.com/quiltt-go/quiltt/internal/signature"
+)
+
+// The webhook headers, as quiltt.HeaderSignature and quiltt.HeaderTimestamp
+// name them.
+const (
+	headerSignature = "Quiltt-Signature"
+	headerTimestamp = "Quiltt-Timestamp"
+)
+
+// SignWebhook returns the headers Quiltt sends with a webhook delivery of
+// body at time t, signed with secret: Quiltt-Signature, Quiltt-Timestamp
+// (t in Unix seconds) and Content-Type. Add them to a request to test a
+// webhook handler. It cannot fail; an empty secret signs with an empty key,
+// which no verifier should accept.
+func SignWebhook(body []byte, secret string, t time.Time) http.Header {
+	unix := t.Unix()
+	return http.Header{
+		headerSignature: {signature.Sign([]byte(secret), unix, body)},
+		headerTimestamp: {strconv.FormatInt(unix, 10)},
+		"Content-Type":  {"application/json"},
+	}
+}
+
+// BalanceCreatedBody returns the body of a balance.created delivery as the
+// server sends it: an envelope with the fake's TEST environment and one
+// event for b, at time at, from profile p. b.AccountID should be set: it
+// is the record's accountId. It cannot fail.
+func BalanceCreatedBody(p Profile, b quiltt.Balance, at time.Time) []byte {
+	return balanceCreatedBody(p, b, at)
+}
+
+type envelope struct {
+	Environment environment `json:"environment"`
+	EventTypes  []string    `json:"eventTypes"`
+	Events      []event     `json:"events"`
+}
+
+type environment struct {
+	ID       string          `json:"id"`
+	Name     string          `json:"name"`
+	Mode     string          `json:"mode"`
+	Metadata json.RawMessage `json:"metadata"`
+}
+
+type event struct {
+	ID       string         `json:"id"`
+	At       string         `json:"at"`
+	Type     string         `json:"type"`
+	Profile  eventProfile   `json:"profile"`
+	Record   balanceRecord  `json:"record"`
+	Metadata map[string]any `json:"metadata"`
+}
+
+type eventProfile struct {
+	ID       string          `json:"id"`
+	UUID     any             `json:"uuid"`
+	Metadata json.RawMessage `json:"metadata"`
+}
+
+type balanceRecord struct {
+	ID        string `json:"id"`
+	AccountID string `json:"accountId"`
+	At        string `json:"at"`
+	Source    string `json:"source"`
+	Available any    `json:"available"`
+	Current   any    `json:"current"`
+	Limit     any    `json:"limit"`
+}
+
+func balanceCreatedBody(p Profile, b quiltt.Balance, at time.Time) []byte {
+	env := envelope{
+		Environment: environment{ID: defaultEnvironmentID, Name: defaultEnvironmentName, Mode: defaultEnvironmentMode},
+		EventTypes:  []string{"balance.created"},
+		Events: []event{{
+			ID:      "evt_" + randomHex(11),
+			At:      at.UTC().Format(time.RFC3339),
+			Type:    "balance.created",
+			Profile: eventProfile{ID: p.ID, UUID: nullString(p.UUID), Metadata: clone(p.Metadata)},
+			Record: balanceRecord{
+				ID: b.ID, AccountID: b.AccountID, At: b.At.UTC().Format(time.RFC3339), Source: string(b.Source),
+				Available: amount(b.Available), Current: amount(b.Current), Limit: amount(b.Limit),
+			},
+			Metadata: map[string]any{},
+		}},
+	}
+	body, _ := json.Marshal(env) // cannot fail: plain strings, numbers and valid raw JSON
+	return body
+}
+
+// Delivery is one webhook delivery the server made, as Deliveries reports
+// it.
+type Delivery struct {
+	Time       time.Time   // when it was signed, by the server's clock
+	URL        string      // where it was POSTed, any password redacted
+	Header     http.Header // the headers sent, signature included
+	Body       []byte      // the raw body sent
+	StatusCode int         // the receiver's status; 0 when no answer came
+	Err        error       // why no answer came, if so
+}
+
+// SetWebhook sets (or, with an empty rawURL, removes) where completed
+// refreshes deliver their balance.created webhooks, as WithWebhook does.
+// It fails if rawURL is not an absolute http or https URL or secret is
+// empty; the error does not quote the secret.
+func (s *Server) SetWebhook(rawURL, secret string) error {
+	if rawURL != "" {
+		if err := checkWebhook(rawURL, secret); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.webhookURL, s.webhookSecret = rawURL, secret
+	return nil
+}
+
+// Deliveries returns every webhook delivery made so far, oldest first. The
+// slice is the caller's. It cannot fail.
+func (s *Server) Deliveries() []Delivery {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := slices.Clone(s.deliveries)
+	for i := range out {
+		out[i].Header = out[i].Header.Clone()
+		out[i].Body = slices.Clone(out[i].Body)
+	}
+	return out
+}
+
+// deliver POSTs body once, signed, and reports how it went. Close cancels
+// it.
+func (s *Server) deliver(rawURL, secret string, body []byte) Delivery {
+	now := s.cfg.now()
+	d := Delivery{Time: now, URL: redactURL(rawURL), Header: SignWebhook(body, secret, now), Body: body}
+	d.Header.Set("User-Agent", "quilttest")
+	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	if err != nil {
+		d.Err = err
+		return d
+	}
+	req.Header = d.Header.Clone()
+	resp, err := s.webhook.Do(req)
+	if err != nil {
+		d.Err = err
+		return d
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	_ = resp.Body.Close()
+	d.StatusCode = resp.StatusCode
+	return d
+}
+
+func redactURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "[unparseable URL]"
+	}
+	return u.Redacted()
+}
