@@ -2,6 +2,7 @@ package quiltt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -14,7 +15,8 @@ const maxClassifierEntries = 100_000
 // webhook balance belongs to. A balance.created record carries no kind, so
 // the classifier looks the account up once over GraphQL ((*Client).Account)
 // and caches its class for the classifier's life; concurrent calls for the
-// same account share one lookup. Failed lookups are not cached. It is safe
+// same account share one lookup (one that fails fails for them all, unless
+// only its caller's context ended). Failed lookups are not cached. It is safe
 // for concurrent use; build one with NewAccountClassifier.
 type AccountClassifier struct {
 	client *Client
@@ -85,7 +87,10 @@ func (k *AccountClassifier) classify(ctx context.Context, c *Client, accountID s
 				if call.err == nil {
 					return call.class, nil
 				}
-				continue // the other caller failed (perhaps its context): try ourselves
+				if errors.Is(call.err, context.Canceled) || errors.Is(call.err, context.DeadlineExceeded) {
+					continue // the other caller's context ended, not ours: look it up ourselves
+				}
+				return ClassUnknown, call.err
 			case <-ctx.Done():
 				return ClassUnknown, ctx.Err()
 			}
