@@ -119,17 +119,12 @@ type Event struct {
 }
 
 // wireDelivery holds either shape of a body in one pass: the envelope's
-// fields, and a single event's.
+// fields, and a single event's (promoted from the embedded Event).
 type wireDelivery struct {
-	Environment *Environment    `json:"environment"`
-	EventTypes  []EventType     `json:"eventTypes"`
-	Events      *[]Event        `json:"events"`
-	ID          *string         `json:"id"`
-	At          time.Time       `json:"at"`
-	Type        EventType       `json:"type"`
-	Profile     EventProfile    `json:"profile"`
-	Record      json.RawMessage `json:"record"`
-	Metadata    json.RawMessage `json:"metadata"`
+	Environment *Environment `json:"environment"`
+	EventTypes  []EventType  `json:"eventTypes"`
+	Events      *[]Event     `json:"events"`
+	Event
 }
 
 // ParseWebhook decodes a webhook body: the envelope
@@ -149,7 +144,7 @@ func ParseWebhook(body []byte) (*WebhookPayload, error) {
 	p := &WebhookPayload{}
 	switch {
 	case w.Events != nil:
-		if w.ID != nil {
+		if w.ID != "" || w.Type != "" {
 			return nil, fmt.Errorf("%w: both an envelope and an event", ErrWebhookPayload)
 		}
 		if w.Environment != nil {
@@ -158,8 +153,8 @@ func ParseWebhook(body []byte) (*WebhookPayload, error) {
 		}
 		p.EventTypes = w.EventTypes
 		p.Events = *w.Events
-	case w.ID != nil:
-		p.Events = []Event{{ID: *w.ID, At: w.At, Type: w.Type, Profile: w.Profile, Record: w.Record, Metadata: w.Metadata}}
+	case w.ID != "" || w.Type != "":
+		p.Events = []Event{w.Event}
 		p.EventTypes = []EventType{w.Type}
 	default:
 		return nil, fmt.Errorf("%w: neither an envelope with events nor an event", ErrWebhookPayload)

@@ -18,8 +18,11 @@ func (e Event) Balance() (*Balance, error) {
 		return nil, fmt.Errorf("%w: Balance of a %q event", ErrWebhookEventType, e.Type)
 	}
 	var w wireBalance
-	if err := decodeRecord(e, &w); err != nil {
-		return nil, err
+	if !fastBalance(e.Record, &w) {
+		w = wireBalance{}
+		if err := decodeRecord(e, &w); err != nil {
+			return nil, err
+		}
 	}
 	if w.ID == "" {
 		return nil, fmt.Errorf("%w: event %s: balance record has no id", ErrWebhookPayload, e.ID)
