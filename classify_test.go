@@ -132,3 +132,23 @@ func TestAccountClassifierClassifyBalance(t *testing.T) {
 	_, err = zero.Classify(context.Background(), "acct_1")
 	assert.Error(t, err)
 }
+
+func TestAccountClassifierWaiterHonoursContext(t *testing.T) {
+	f, c := newFakeAccounts(t)
+	f.gate = make(chan struct{})
+	f.arrived = make(chan struct{}, 1)
+	k := quiltt.NewAccountClassifier(c.ForProfile("p_1"))
+	var wg sync.WaitGroup
+	var leaderClass quiltt.Class
+	wg.Go(func() {
+		leaderClass, _ = k.Classify(context.Background(), "acct_12sf19AeKaWfukStXAL7nN")
+	})
+	<-f.arrived
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := k.Classify(ctx, "acct_12sf19AeKaWfukStXAL7nN")
+	assert.ErrorIs(t, err, context.Canceled)
+	close(f.gate)
+	wg.Wait()
+	assert.Equal(t, quiltt.ClassAsset, leaderClass)
+}

@@ -71,7 +71,9 @@ var strictBase64 = base64.StdEncoding.Strict()
 // A Quiltt-Signature header may hold several signatures, separated by commas
 // or spaces, or be repeated (up to 8 signatures in all): every one must be
 // well-formed base64 of 32 bytes, and the delivery is genuine when any one of
-// them matches. To accept several secrets at once (rotation), another
+// them matches. Header keys are looked up in canonical form, as net/http
+// stores them (build a header by hand with http.Header.Set). To accept
+// several secrets at once (rotation), another
 // tolerance or another clock, use a WebhookVerifier.
 func VerifyWebhook(body []byte, header http.Header, secret string) error {
 	if secret == "" {

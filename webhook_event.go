@@ -108,7 +108,8 @@ type WebhookPayload struct {
 
 // Event is one webhook event. Record is the raw JSON of the record the event
 // is about; decode it with Balance, Account or Connection, or by hand for
-// other types. Record and Metadata are nil when null or absent.
+// other types. Record and Metadata are nil when null or absent; At is zero
+// when absent.
 type Event struct {
 	ID       string          `json:"id"` // evt_…: the key to de-duplicate on
 	At       time.Time       `json:"at"`
@@ -131,9 +132,10 @@ type wireDelivery struct {
 // {environment, eventTypes, events} or a single event object on its own.
 // Verify the body first (VerifyWebhook): ParseWebhook trusts what it reads.
 //
-// Decoding is strict JSON (a trailing comma, a second value or a quoted
-// amount is an error) and amounts stay exact. Unknown fields are ignored and
-// unknown event types kept. It returns an error wrapping ErrWebhookPayload if
+// Decoding is strict JSON (a trailing comma or a second value after the
+// object is an error). Records are kept raw: the typed accessors (Balance,
+// Account, Connection) decode them, amounts exactly, and refuse a quoted
+// amount. Unknown fields are ignored and unknown event types kept. It returns an error wrapping ErrWebhookPayload if
 // body is not a JSON object of either shape, or an event has no id or no
 // type; it never panics.
 func ParseWebhook(body []byte) (*WebhookPayload, error) {
