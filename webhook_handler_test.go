@@ -18,16 +18,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// recorder is a Handle func that records the events it is called with and
+// eventRecorder is a Handle func that records the events it is called with and
 // fails for the IDs in fail.
-type recorder struct {
+type eventRecorder struct {
 	mu    sync.Mutex
 	ids   []string
 	fail  map[string]bool
 	calls int
 }
 
-func (r *recorder) handle(_ context.Context, e quiltt.Event) error {
+func (r *eventRecorder) handle(_ context.Context, e quiltt.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls++
@@ -38,7 +38,7 @@ func (r *recorder) handle(_ context.Context, e quiltt.Event) error {
 	return nil
 }
 
-func testHandler(t testing.TB, rec *recorder, logs io.Writer) *quiltt.WebhookHandler {
+func testHandler(t testing.TB, rec *eventRecorder, logs io.Writer) *quiltt.WebhookHandler {
 	t.Helper()
 	h := &quiltt.WebhookHandler{Verifier: testVerifier(t, testSecret), Handle: rec.handle}
 	if logs != nil {
@@ -59,7 +59,7 @@ func deliver(h http.Handler, method string, body []byte, header http.Header) *ht
 
 func TestWebhookHandlerServesEnvelopeInOrder(t *testing.T) {
 	body := readFixture(t, "envelope_several_events.json")
-	rec := &recorder{}
+	rec := &eventRecorder{}
 	w := deliver(testHandler(t, rec, nil), http.MethodPost, body, signedHeader(testSecret, testNow.Unix(), body))
 	assert.Equal(t, http.StatusNoContent, w.Code)
 	assert.Equal(t, []string{"evt_12wkam1rFDQg0m8OLObJM1", "evt_12wkam1rFDQg0m8OLObJM2", "evt_12wkam1rFDQg0m8OLObJM3", "evt_12wkam1rFDQg0m8OLObJM4", "evt_12wkam1rFDQg0m8OLObJM5"}, rec.ids)
@@ -72,7 +72,7 @@ func TestWebhookHandlerRefusesForgeries(t *testing.T) {
 			if secrets == nil {
 				secrets = []string{testSecret}
 			}
-			rec := &recorder{}
+			rec := &eventRecorder{}
 			var logs bytes.Buffer
 			v, _ := quiltt.NewWebhookVerifier(secrets...) // nil for an empty secret
 			if v != nil {
@@ -99,7 +99,7 @@ func TestWebhookHandlerStatusCodes(t *testing.T) {
 	unknownShape := []byte(`{"hello":"world"}`)
 
 	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodHead, http.MethodDelete} {
-		rec := &recorder{}
+		rec := &eventRecorder{}
 		w := deliver(testHandler(t, rec, nil), method, body, good)
 		assert.Equal(t, http.StatusMethodNotAllowed, w.Code, method)
 		assert.Equal(t, http.MethodPost, w.Header().Get("Allow"))
@@ -107,14 +107,14 @@ func TestWebhookHandlerStatusCodes(t *testing.T) {
 	}
 
 	for name, b := range map[string][]byte{"not JSON": notJSON, "unknown shape": unknownShape} {
-		rec := &recorder{}
+		rec := &eventRecorder{}
 		w := deliver(testHandler(t, rec, nil), http.MethodPost, b, signedHeader(testSecret, testNow.Unix(), b))
 		assert.Equal(t, http.StatusBadRequest, w.Code, name)
 		assert.Zero(t, rec.calls, name)
 	}
 
 	t.Run("body over the cap", func(t *testing.T) {
-		rec := &recorder{}
+		rec := &eventRecorder{}
 		h := testHandler(t, rec, nil)
 		h.MaxBodyBytes = int64(len(body) - 1)
 		assert.Equal(t, http.StatusRequestEntityTooLarge, deliver(h, http.MethodPost, body, good).Code)
@@ -128,7 +128,7 @@ func TestWebhookHandlerStatusCodes(t *testing.T) {
 
 	t.Run("callback fails", func(t *testing.T) {
 		env := readFixture(t, "envelope_several_events.json")
-		rec := &recorder{fail: map[string]bool{"evt_12wkam1rFDQg0m8OLObJM2": true}}
+		rec := &eventRecorder{fail: map[string]bool{"evt_12wkam1rFDQg0m8OLObJM2": true}}
 		var logs bytes.Buffer
 		w := deliver(testHandler(t, rec, &logs), http.MethodPost, env, signedHeader(testSecret, testNow.Unix(), env))
 		assert.Equal(t, http.StatusInternalServerError, w.Code)
@@ -139,7 +139,7 @@ func TestWebhookHandlerStatusCodes(t *testing.T) {
 	})
 
 	t.Run("misconfigured", func(t *testing.T) {
-		rec := &recorder{}
+		rec := &eventRecorder{}
 		assert.Equal(t, http.StatusInternalServerError, deliver(quiltt.NewWebhookHandler("", rec.handle), http.MethodPost, body, good).Code)
 		assert.Equal(t, http.StatusInternalServerError, deliver(quiltt.NewWebhookHandler(testSecret, nil), http.MethodPost, body, good).Code)
 		assert.Equal(t, http.StatusInternalServerError, deliver(&quiltt.WebhookHandler{}, http.MethodPost, body, good).Code)
@@ -149,7 +149,7 @@ func TestWebhookHandlerStatusCodes(t *testing.T) {
 
 // NewWebhookHandler over a real loopback server, with the real clock.
 func TestNewWebhookHandlerOverHTTP(t *testing.T) {
-	rec := &recorder{}
+	rec := &eventRecorder{}
 	srv := httptest.NewServer(quiltt.NewWebhookHandler(testSecret, rec.handle))
 	defer srv.Close()
 	body := readFixture(t, "balance_created_event.json")
@@ -174,7 +174,7 @@ func TestNewWebhookHandlerOverHTTP(t *testing.T) {
 func TestWebhookHandlerSkipsSeenEvents(t *testing.T) {
 	env := readFixture(t, "envelope_several_events.json")
 	header := signedHeader(testSecret, testNow.Unix(), env)
-	rec := &recorder{fail: map[string]bool{"evt_12wkam1rFDQg0m8OLObJM3": true}}
+	rec := &eventRecorder{fail: map[string]bool{"evt_12wkam1rFDQg0m8OLObJM3": true}}
 	h := testHandler(t, rec, nil)
 	h.Seen = quiltt.NewMemorySeenEvents(0)
 
@@ -206,7 +206,7 @@ func TestWebhookHandlerStoreFailure(t *testing.T) {
 		"Seen fails":     {seenErr: errors.New("db down")},
 		"MarkSeen fails": {markErr: errors.New("db down")},
 	} {
-		rec := &recorder{}
+		rec := &eventRecorder{}
 		h := testHandler(t, rec, nil)
 		h.Seen = store
 		assert.Equal(t, http.StatusInternalServerError, deliver(h, http.MethodPost, body, header).Code, name)
