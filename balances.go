@@ -71,7 +71,7 @@ func (c *Client) Accounts(ctx context.Context, filter *AccountFilter) ([]Account
 		}
 	}
 	if err != nil {
-		err = graphQLError(op, err, accounts != nil)
+		err = graphQLError(op, err, accounts != nil, c.redactor())
 		if _, partial := err.(*QueryError); !partial {
 			accounts = nil // never hand out what a failed decode left behind
 		}
@@ -105,7 +105,7 @@ func (c *Client) Account(ctx context.Context, id string) (*Account, error) {
 		account = &a
 	}
 	if err != nil {
-		err = graphQLError(op, err, account != nil)
+		err = graphQLError(op, err, account != nil, c.redactor())
 		if _, partial := err.(*QueryError); !partial {
 			account = nil
 		}
@@ -125,7 +125,7 @@ func (c *Client) latestBalance(ctx context.Context, op, id string) (*Balance, er
 	}
 	resp, err := gql.AccountBalance(withOp(ctx, op), c.gql, id)
 	if err != nil {
-		return nil, graphQLError(op, err, resp != nil && resp.Account != nil)
+		return nil, graphQLError(op, err, resp != nil && resp.Account != nil, c.redactor())
 	}
 	if resp.Account == nil {
 		return nil, fmt.Errorf("quiltt: %s %q: %w", op, id, ErrNotFound)

@@ -189,6 +189,11 @@ func (c *Client) setGraphQLAuth() {
 	c.gql = nullDataCheck{graphql.NewClient(c.p.baseString+"/v1/graphql", &graphQLDoer{c: c})}
 }
 
+// redactor lists every credential this client can send.
+func (c *Client) redactor() redactor {
+	return newRedactor(c.p.apiKey, c.p.sessionToken, c.gqlAuth)
+}
+
 // ProfileID returns the Profile set by ForProfile, or "".
 func (c *Client) ProfileID() string { return c.profileID }
 

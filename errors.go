@@ -242,6 +242,29 @@ func newError(status int, header http.Header, body []byte, now time.Time) *Error
 	return e
 }
 
+// redact removes credentials from every field that came from the server.
+func (e *Error) redact(r redactor) {
+	if len(r) == 0 {
+		return
+	}
+	for _, f := range []*string{&e.Message, &e.Instruction, &e.ErrorID, &e.DocumentationURL, &e.RequestID} {
+		*f = r.apply(*f)
+	}
+	if e.Validation != nil {
+		clean := make(map[string][]string, len(e.Validation))
+		for field, problems := range e.Validation {
+			for i := range problems {
+				problems[i] = r.apply(problems[i])
+			}
+			clean[r.apply(field)] = problems
+		}
+		e.Validation = clean
+	}
+	for i := range e.GraphQLErrors {
+		e.GraphQLErrors[i].redact(r)
+	}
+}
+
 // isJSON reports whether an error body should be read as JSON: a JSON content
 // type, or no content type and a body that starts like a JSON object.
 func isJSON(header http.Header, body []byte) bool {

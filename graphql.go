@@ -121,6 +121,14 @@ func (g *GraphQLError) setExtensions(ext map[string]any) {
 	g.DocumentationURL = str("documentationUrl")
 }
 
+func (g *GraphQLError) redact(r redactor) {
+	g.Message, g.Code, g.ErrorID = r.apply(g.Message), r.apply(g.Code), r.apply(g.ErrorID)
+	g.Instruction, g.DocumentationURL = r.apply(g.Instruction), r.apply(g.DocumentationURL)
+	for i := range g.Path {
+		g.Path[i] = r.apply(g.Path[i])
+	}
+}
+
 // QueryError is a GraphQL answer (HTTP 200) that carries errors[]. When the
 // answer also carries data, PartialData is true and the method that returned
 // the error also returned what it could decode: see each method's doc.
@@ -191,8 +199,9 @@ func codeSentinel(code string) error {
 
 // graphQLError turns what genqlient returned into the SDK's error types:
 // pipeline errors pass through, errors[] become a *QueryError, anything else
-// (a body that does not decode) wraps ErrInvalidResponse.
-func graphQLError(op string, err error, partial bool) error {
+// (a body that does not decode) wraps ErrInvalidResponse. Text from the
+// server goes through r.
+func graphQLError(op string, err error, partial bool, r redactor) error {
 	var list gqlerror.List
 	switch {
 	case errors.As(err, &list):
@@ -203,13 +212,16 @@ func graphQLError(op string, err error, partial bool) error {
 				g.Path = append(g.Path, fmt.Sprint(p))
 			}
 			g.setExtensions(ge.Extensions)
+			g.redact(r)
 			qe.Errors = append(qe.Errors, g)
 		}
 		return qe
 	case isPipelineError(err):
 		return err
 	default:
-		return fmt.Errorf("quiltt: %s: %w: %w", op, ErrInvalidResponse, err)
+		// The decoder's text may quote the body: it is redacted, and the
+		// decoder's error is not kept in the chain.
+		return fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, r.apply(err.Error()))
 	}
 }
 

@@ -130,6 +130,7 @@ func (s *retryState) check(ctx context.Context, resp *http.Response, err error) 
 			return false, nil
 		}
 		s.last = newError(status, resp.Header, readErrorBody(resp), now)
+		s.last.redact(newRedactor(s.p.apiKey, s.p.sessionToken, s.r.auth))
 		s.unknown = s.r.kind == opTrigger && status >= 500 && status != http.StatusServiceUnavailable
 		if !retryableStatus(s.r.kind, status) || ctx.Err() != nil {
 			return false, nil

@@ -3,6 +3,7 @@ package quiltt
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 )
 
 // secret holds a credential or a header value derived from one. Every way Go
@@ -23,3 +24,36 @@ func (s secret) LogValue() slog.Value { return slog.StringValue(redacted) }
 
 // MarshalText redacts in encoders such as encoding/json.
 func (s secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
+// redactor removes credentials from text that came from the server. Quiltt
+// does not echo credentials, but a misconfigured proxy or gateway in front
+// of it may ("invalid Authorization: Bearer qltt_…"), and that text ends up
+// in error messages.
+type redactor []string
+
+// newRedactor lists the credentials to remove: each non-empty secret, and for
+// an Authorization value also its part after the scheme (the base64 of Basic
+// credentials).
+func newRedactor(secrets ...secret) redactor {
+	var r redactor
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		r = append(r, string(s))
+		if _, cred, ok := strings.Cut(string(s), " "); ok && cred != "" {
+			r = append(r, cred)
+		}
+	}
+	return r
+}
+
+// apply returns s with every credential replaced by "[redacted]".
+func (r redactor) apply(s string) string {
+	for _, sec := range r {
+		if strings.Contains(s, sec) {
+			s = strings.ReplaceAll(s, sec, redacted)
+		}
+	}
+	return s
+}

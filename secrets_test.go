@@ -1,0 +1,172 @@
+package quiltt_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quiltt-go/quiltt"
+	"github.com/quiltt-go/quiltt/quilttest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+)
+
+// secretWebhook is the recognisable webhook secret of this test.
+const secretWebhook = "whsec_SECRETWEBHOOK_5e4d3c"
+
+// leakCheck gathers every error string and log record a test produces, then
+// looks for each credential in them.
+type leakCheck struct {
+	logs   bytes.Buffer
+	texts  []string
+	logger *slog.Logger
+}
+
+func newLeakCheck() *leakCheck {
+	lc := &leakCheck{}
+	lc.logger = slog.New(slog.NewTextHandler(&lc.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return lc
+}
+
+// add records an error's text under every verb a log line might use.
+func (lc *leakCheck) add(err error) {
+	if err != nil {
+		lc.texts = append(lc.texts, err.Error(), fmt.Sprintf("%v %+v %#v %q", err, err, err, err))
+	}
+}
+
+func (lc *leakCheck) verify(t *testing.T) {
+	t.Helper()
+	basic := base64.StdEncoding.EncodeToString([]byte(gqlTestProfile + ":" + gqlTestKey))
+	all := strings.Join(lc.texts, "\n") + "\n" + lc.logs.String()
+	for _, s := range []string{gqlTestKey, gqlTestToken, secretWebhook, basic} {
+		assert.NotContains(t, all, s)
+	}
+	assert.NotEmpty(t, lc.texts, "the test drove error paths")
+}
+
+// echoServer answers every request with status and a body that repeats the
+// request's Authorization header: the worst a misconfigured proxy can do.
+func echoServer(t *testing.T, status int, contentType, shape string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		_, cred, _ := strings.Cut(auth, " ")
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("X-Request-Id", auth)
+		w.WriteHeader(status)
+		fmt.Fprintf(w, shape, auth, cred)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestNoCredentialInAnyErrorOrLog drives every error path of the SDK with
+// recognisable credentials, at debug level, and finds none of them in any
+// error text or log record.
+func TestNoCredentialInAnyErrorOrLog(t *testing.T) {
+	lc := newLeakCheck()
+	ctx := context.Background()
+	shapes := []struct {
+		status int
+		ctype  string
+		shape  string
+	}{
+		{401, "application/json", `{"message":"bad %s","instruction":"%s","errorId":"%[1]s"}`},
+		{403, "application/json", `{"message":"%s","documentationUrl":"https://x/%s"}`},
+		{422, "application/json", `{"%s":["%s"]}`},
+		{429, "application/json", `{"message":"%s %s"}`},
+		{500, "application/json", `{"errors":[{"message":"%s","extensions":{"code":"%s"}}]}`},
+		{502, "text/html", `<html>%s %s</html>`},
+		{200, "application/json", `{"data":null,"errors":[{"message":"%s","path":["%s"],"extensions":{"code":"UNAUTHENTICATED","instruction":"%[1]s"}}]}`},
+		{200, "application/json", `{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"%s","current":"%s"}}]}}`},
+		{202, "application/json", `{"echo":"%s %s"}`},
+	}
+	for _, sh := range shapes {
+		srv := echoServer(t, sh.status, sh.ctype, sh.shape)
+		opts := []quiltt.Option{
+			quiltt.WithBaseURL(srv.URL), quiltt.WithLogger(lc.logger),
+			quiltt.WithRetryWait(time.Millisecond, time.Millisecond), quiltt.WithMaxRetries(1),
+			quiltt.WithRateLimit(rate.Inf, 1),
+		}
+		keyClient, err := quiltt.NewClient(append(opts, quiltt.WithAPIKey(gqlTestKey))...)
+		require.NoError(t, err)
+		tokenClient, err := quiltt.NewClient(append(opts, quiltt.WithSessionToken(gqlTestToken))...)
+		require.NoError(t, err)
+		profile := keyClient.ForProfile(gqlTestProfile)
+
+		_, err = profile.Accounts(ctx, nil)
+		lc.add(err)
+		_, err = profile.Account(ctx, "acct_1")
+		lc.add(err)
+		_, err = tokenClient.Accounts(ctx, nil)
+		lc.add(err)
+		lc.add(keyClient.RefreshBalance(ctx, "acct_1"))
+		lc.add(tokenClient.RefreshBalance(ctx, "acct_1"))
+		short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		_, err = profile.RefreshAndWait(short, "acct_1", &quiltt.RefreshWaitOptions{MinInterval: time.Millisecond})
+		cancel()
+		lc.add(err)
+		_, err = keyClient.RefreshBalances(ctx, []string{"acct_1", "acct_2"}, nil)
+		lc.add(err)
+		keyClient.CloseIdleConnections()
+		tokenClient.CloseIdleConnections()
+	}
+
+	// No answer at all: refused, and a deadline.
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	c, err := quiltt.NewClient(quiltt.WithBaseURL(closed.URL), quiltt.WithAPIKey(gqlTestKey), quiltt.WithLogger(lc.logger),
+		quiltt.WithRetryWait(time.Millisecond, time.Millisecond))
+	require.NoError(t, err)
+	_, err = c.ForProfile(gqlTestProfile).Accounts(ctx, nil)
+	lc.add(err)
+	lc.add(c.RefreshBalance(ctx, "acct_1"))
+
+	// Options that refuse a credential.
+	for _, opt := range []quiltt.Option{
+		quiltt.WithAPIKey(gqlTestKey + "\n"), quiltt.WithSessionToken(gqlTestToken + " x"),
+		quiltt.WithBaseURL("https://user:" + gqlTestKey + "@api.quiltt.io"),
+	} {
+		_, err := quiltt.NewClient(opt)
+		lc.add(err)
+	}
+
+	// Webhooks: forged deliveries through a handler that logs at debug.
+	v, err := quiltt.NewWebhookVerifier(secretWebhook)
+	require.NoError(t, err)
+	h := &quiltt.WebhookHandler{Verifier: v, Logger: lc.logger, Handle: func(context.Context, quiltt.Event) error {
+		return fmt.Errorf("callback failed")
+	}}
+	body := []byte(`{"id":"evt_1","at":"2026-01-02T05:42:41Z","type":"balance.created","profile":{"id":"p_1"},"record":{},"metadata":{}}`)
+	now := time.Now()
+	for _, hdr := range []http.Header{
+		quilttest.SignWebhook(body, "whsec_wrong", now),
+		quilttest.SignWebhook(body, secretWebhook, now.Add(-time.Hour)),
+		quilttest.SignWebhook(body, secretWebhook, now), // reaches the failing callback
+		{},
+	} {
+		req := httptest.NewRequest(http.MethodPost, "/webhooks", bytes.NewReader(body))
+		for k, vals := range hdr {
+			req.Header[k] = vals
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		lc.texts = append(lc.texts, rec.Body.String())
+		lc.add(quiltt.VerifyWebhook(body, hdr, secretWebhook))
+	}
+	_, err = quiltt.NewWebhookVerifier(secretWebhook, "")
+	lc.add(err)
+	lc.texts = append(lc.texts, fmt.Sprintf("%v %+v %#v", v, v, *v))
+
+	lc.verify(t)
+	assert.Contains(t, lc.logs.String(), "quiltt: retrying", "the logger was in use")
+	assert.Contains(t, strings.Join(lc.texts, "\n"), "[redacted]", "echoed credentials were found and redacted")
+}
