@@ -25,31 +25,31 @@ type EventType string
 
 // The leaf event types Quiltt documents.
 const (
-	EventConnectionCreated                  EventType = "connection.created"
-	EventConnectionSyncedSuccessful         EventType = "connection.synced.successful"
-	EventConnectionSyncedSuccessfulInitial  EventType = "connection.synced.successful.initial"
-	EventConnectionSyncedSuccessfulHistoric EventType = "connection.synced.successful.historical"
-	EventConnectionSyncedErroredRepairable  EventType = "connection.synced.errored.repairable"
-	EventConnectionSyncedErroredInstitution EventType = "connection.synced.errored.institution"
-	EventConnectionSyncedErroredProvider    EventType = "connection.synced.errored.provider"
-	EventConnectionSyncedErroredService     EventType = "connection.synced.errored.service"
-	EventConnectionDisconnected             EventType = "connection.disconnected"
-	EventAccountCreated                     EventType = "account.created"
-	EventAccountOwnersVerified              EventType = "account.owners_verified"
-	EventAccountReconnected                 EventType = "account.reconnected"
-	EventAccountVerified                    EventType = "account.verified"
-	EventBalanceCreated                     EventType = "balance.created"
-	EventStatementReady                     EventType = "statement.ready"
-	EventProfileCreated                     EventType = "profile.created"
-	EventProfileReady                       EventType = "profile.ready"
-	EventProfileDeleted                     EventType = "profile.deleted"
+	EventConnectionCreated                    EventType = "connection.created"
+	EventConnectionSyncedSuccessful           EventType = "connection.synced.successful"
+	EventConnectionSyncedSuccessfulInitial    EventType = "connection.synced.successful.initial"
+	EventConnectionSyncedSuccessfulHistorical EventType = "connection.synced.successful.historical"
+	EventConnectionSyncedErroredRepairable    EventType = "connection.synced.errored.repairable"
+	EventConnectionSyncedErroredInstitution   EventType = "connection.synced.errored.institution"
+	EventConnectionSyncedErroredProvider      EventType = "connection.synced.errored.provider"
+	EventConnectionSyncedErroredService       EventType = "connection.synced.errored.service"
+	EventConnectionDisconnected               EventType = "connection.disconnected"
+	EventAccountCreated                       EventType = "account.created"
+	EventAccountOwnersVerified                EventType = "account.owners_verified"
+	EventAccountReconnected                   EventType = "account.reconnected"
+	EventAccountVerified                      EventType = "account.verified"
+	EventBalanceCreated                       EventType = "balance.created"
+	EventStatementReady                       EventType = "statement.ready"
+	EventProfileCreated                       EventType = "profile.created"
+	EventProfileReady                         EventType = "profile.ready"
+	EventProfileDeleted                       EventType = "profile.deleted"
 )
 
 // Known reports whether t is one of the event types listed above.
 func (t EventType) Known() bool {
 	switch t {
 	case EventConnectionCreated, EventConnectionSyncedSuccessful, EventConnectionSyncedSuccessfulInitial,
-		EventConnectionSyncedSuccessfulHistoric, EventConnectionSyncedErroredRepairable,
+		EventConnectionSyncedSuccessfulHistorical, EventConnectionSyncedErroredRepairable,
 		EventConnectionSyncedErroredInstitution, EventConnectionSyncedErroredProvider,
 		EventConnectionSyncedErroredService, EventConnectionDisconnected,
 		EventAccountCreated, EventAccountOwnersVerified, EventAccountReconnected, EventAccountVerified,

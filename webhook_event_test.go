@@ -112,7 +112,7 @@ func TestParseWebhookEnvelope(t *testing.T) {
 func TestEventTypes(t *testing.T) {
 	all := []quiltt.EventType{
 		quiltt.EventConnectionCreated, quiltt.EventConnectionSyncedSuccessful, quiltt.EventConnectionSyncedSuccessfulInitial,
-		quiltt.EventConnectionSyncedSuccessfulHistoric, quiltt.EventConnectionSyncedErroredRepairable,
+		quiltt.EventConnectionSyncedSuccessfulHistorical, quiltt.EventConnectionSyncedErroredRepairable,
 		quiltt.EventConnectionSyncedErroredInstitution, quiltt.EventConnectionSyncedErroredProvider,
 		quiltt.EventConnectionSyncedErroredService, quiltt.EventConnectionDisconnected,
 		quiltt.EventAccountCreated, quiltt.EventAccountOwnersVerified, quiltt.EventAccountReconnected, quiltt.EventAccountVerified,
