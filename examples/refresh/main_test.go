@@ -21,6 +21,17 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// accountEnv is an environment where only QUILTT_ACCOUNT_ID is set, to id
+// ("" for unset): the example runs against the fake.
+func accountEnv(id string) func(string) string {
+	return func(k string) string {
+		if k == EnvAccountID {
+			return id
+		}
+		return ""
+	}
+}
+
 func TestRunAgainstFake(t *testing.T) {
 	for name, tc := range map[string]struct {
 		accountID string
@@ -41,15 +52,9 @@ func TestRunAgainstFake(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			getenv := func(k string) string {
-				if k == EnvAccountID {
-					return tc.accountID
-				}
-				return ""
-			}
 			var stdout, stderr bytes.Buffer
 			start := time.Now()
-			require.NoError(t, run(t.Context(), getenv, &stdout, &stderr))
+			require.NoError(t, run(t.Context(), accountEnv(tc.accountID), &stdout, &stderr))
 			assert.Less(t, time.Since(start), 2*time.Second)
 
 			out := stdout.String()
@@ -63,14 +68,8 @@ func TestRunAgainstFake(t *testing.T) {
 }
 
 func TestRunUnknownAccount(t *testing.T) {
-	getenv := func(k string) string {
-		if k == EnvAccountID {
-			return "acct_unknown"
-		}
-		return ""
-	}
 	var stdout, stderr bytes.Buffer
-	err := run(t.Context(), getenv, &stdout, &stderr)
+	err := run(t.Context(), accountEnv("acct_unknown"), &stdout, &stderr)
 	require.ErrorIs(t, err, quiltt.ErrNotFound)
 	assert.Empty(t, stdout.String())
 }

@@ -35,7 +35,7 @@ func TestRunAgainstFake(t *testing.T) {
 func TestRunRealModeNeedsSecret(t *testing.T) {
 	env := map[string]string{"QUILTT_API_KEY_SECRET": "qltt_never_printed", "QUILTT_PROFILE_ID": "p_1"}
 	var stdout, stderr bytes.Buffer
-	err := run(t.Context(), func(k string) string { return env[k] }, &stdout, &stderr)
+	err := run(t.Context(), getenvOf(env), &stdout, &stderr)
 	require.ErrorContains(t, err, "QUILTT_WEBHOOK_SECRET is unset")
 	assert.NotContains(t, err.Error()+stderr.String(), "qltt_never_printed")
 	assert.Empty(t, stdout.String())
@@ -58,7 +58,7 @@ func TestRunRealMode(t *testing.T) {
 	var stdout bytes.Buffer // read only once run has returned
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, func(k string) string { return env[k] }, &stdout, stderrW)
+		done <- run(ctx, getenvOf(env), &stdout, stderrW)
 		stderrW.Close()
 	}()
 
@@ -78,6 +78,11 @@ func TestRunRealMode(t *testing.T) {
 	cancel() // as SIGINT or SIGTERM would
 	require.NoError(t, <-done)
 	assert.Regexp(t, `^evt_\w+  balance.created  at \S+Z  account acct_12wm3n4PaWHdcMgu6ZVDx5  source REFRESH  current 110.00  available 100.00  limit —\n$`, stdout.String())
+}
+
+// getenvOf returns a getenv that reads vars.
+func getenvOf(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
 }
 
 // listeningURL reads stderr up to the line that says where run listens.
