@@ -157,7 +157,6 @@ func TestRateLimitEnforced(t *testing.T) {
 		assert.Equal(t, strconv.Itoa(2-i), r.header.Get("Ratelimit-Remaining"))
 		assert.Equal(t, reset, r.header.Get("Ratelimit-Reset"))
 	}
-	const apiLimit = "The API rate limit has been exceeded. Please try again after the time in the Ratelimit-Reset header."
 	r := do(t, s, http.MethodPost, "/v1/graphql", auth, body)
 	assert.Equal(t, http.StatusTooManyRequests, r.status)
 	assert.Equal(t, "0", r.header.Get("Ratelimit-Remaining"))
