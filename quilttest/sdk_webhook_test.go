@@ -123,3 +123,35 @@ func TestSDKWebhookWrongSecret(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, ds[1].StatusCode)
 	assert.Empty(t, events, "the callback never sees a forged delivery")
 }
+
+// Deliveries are signed at the fake's clock: an hour off, the SDK's default
+// handler refuses them as stale, and a handler whose verifier reads the
+// same clock accepts them (see WithClock).
+func TestSDKWebhookFollowsTheFakeClock(t *testing.T) {
+	const secret = "whsec_clock"
+	clk := &heldClock{at: time.Now().Add(-time.Hour)}
+	_, realTime, _ := sdkReceiver(t, secret)
+	v, err := quiltt.NewWebhookVerifier(secret)
+	require.NoError(t, err)
+	v.Now = clk.Now
+	events := make(chan quiltt.Event, 1)
+	fakeTime := httptest.NewServer(&quiltt.WebhookHandler{Verifier: v, Handle: func(_ context.Context, e quiltt.Event) error {
+		events <- e
+		return nil
+	}})
+	t.Cleanup(fakeTime.Close)
+
+	s := quilttest.NewTestServer(t, quilttest.WithRefreshDelay(quilttest.ManualRefresh), quilttest.WithClock(clk.Now))
+	c := sdkClient(t, s)
+	for _, hookURL := range []string{realTime, fakeTime.URL} {
+		require.NoError(t, s.SetWebhook(hookURL, secret))
+		require.NoError(t, c.RefreshBalance(t.Context(), quilttest.CheckingAccountID))
+		require.Len(t, s.CompleteRefreshes(), 1)
+	}
+	ds := s.Deliveries()
+	require.Len(t, ds, 2)
+	assert.Equal(t, http.StatusUnauthorized, ds[0].StatusCode, "stale by the real clock")
+	assert.ErrorIs(t, quiltt.VerifyWebhook(ds[0].Body, ds[0].Header, secret), quiltt.ErrWebhookTimestamp)
+	assert.Equal(t, http.StatusNoContent, ds[1].StatusCode)
+	assert.Equal(t, quiltt.EventBalanceCreated, receive(t, events).Type)
+}
