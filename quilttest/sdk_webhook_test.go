@@ -42,6 +42,17 @@ func receive(t *testing.T, events <-chan quiltt.Event) quiltt.Event {
 	}
 }
 
+// refreshChecking refreshes the checking account through the SDK and
+// completes the refresh on a ManualRefresh server, webhook delivery
+// included; it returns the new balance.
+func refreshChecking(t *testing.T, s *quilttest.Server, c *quiltt.Client) quiltt.Balance {
+	t.Helper()
+	require.NoError(t, c.RefreshBalance(t.Context(), quilttest.CheckingAccountID))
+	done := s.CompleteRefreshes()
+	require.Len(t, done, 1)
+	return done[0]
+}
+
 // A refresh made through the SDK ends in a signed balance.created delivery
 // that the SDK's own handler accepts: the callback gets the refreshed
 // balance with its exact amounts, the same one GraphQL then reads, and
@@ -55,9 +66,7 @@ func TestSDKRefreshWebhookFlow(t *testing.T) {
 	}))
 	c := sdkClient(t, s)
 
-	require.NoError(t, c.RefreshBalance(t.Context(), quilttest.CheckingAccountID))
-	completed := s.CompleteRefreshes()
-	require.Len(t, completed, 1)
+	refreshed := refreshChecking(t, s, c)
 
 	e := receive(t, events)
 	assert.Equal(t, quiltt.EventBalanceCreated, e.Type)
@@ -66,10 +75,10 @@ func TestSDKRefreshWebhookFlow(t *testing.T) {
 	assert.Equal(t, quilttest.DefaultProfileUUID, e.Profile.UUID)
 	b, err := e.Balance()
 	require.NoError(t, err)
-	assert.Equal(t, completed[0].ID, b.ID)
+	assert.Equal(t, refreshed.ID, b.ID)
 	assert.Equal(t, quilttest.CheckingAccountID, b.AccountID)
 	assert.Equal(t, quiltt.BalanceSourceRefresh, b.Source)
-	assert.True(t, completed[0].At.Equal(b.At))
+	assert.True(t, refreshed.At.Equal(b.At))
 	assert.Equal(t, "3141.59", b.Available.String())
 	assert.Equal(t, "3100.000001", b.Current.String())
 	assert.Nil(t, b.Limit)
@@ -101,8 +110,7 @@ func TestSDKWebhookWrongSecret(t *testing.T) {
 	events, hookURL, hc := sdkReceiver(t, secret)
 	s := quilttest.NewTestServer(t, quilttest.WithRefreshDelay(quilttest.ManualRefresh), quilttest.WithWebhook(hookURL, secret))
 	c := sdkClient(t, s)
-	require.NoError(t, c.RefreshBalance(t.Context(), quilttest.CheckingAccountID))
-	require.Len(t, s.CompleteRefreshes(), 1)
+	refreshChecking(t, s, c)
 	receive(t, events)
 	genuine := s.Deliveries()[0]
 
@@ -116,8 +124,7 @@ func TestSDKWebhookWrongSecret(t *testing.T) {
 	assert.ErrorIs(t, quiltt.VerifyWebhook(genuine.Body, req.Header, secret), quiltt.ErrWebhookSignature)
 
 	require.NoError(t, s.SetWebhook(hookURL, "whsec_wrong"))
-	require.NoError(t, c.RefreshBalance(t.Context(), quilttest.CheckingAccountID))
-	require.Len(t, s.CompleteRefreshes(), 1)
+	refreshChecking(t, s, c)
 	ds := s.Deliveries()
 	require.Len(t, ds, 2)
 	assert.Equal(t, http.StatusUnauthorized, ds[1].StatusCode)
@@ -145,8 +152,7 @@ func TestSDKWebhookFollowsTheFakeClock(t *testing.T) {
 	c := sdkClient(t, s)
 	for _, hookURL := range []string{realTime, fakeTime.URL} {
 		require.NoError(t, s.SetWebhook(hookURL, secret))
-		require.NoError(t, c.RefreshBalance(t.Context(), quilttest.CheckingAccountID))
-		require.Len(t, s.CompleteRefreshes(), 1)
+		refreshChecking(t, s, c)
 	}
 	ds := s.Deliveries()
 	require.Len(t, ds, 2)
