@@ -7,12 +7,11 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/quiltt-go/quiltt"
-	"github.com/quiltt-go/quiltt/internal/signature"
+	"github.com/quiltt-go/quiltt/quilttest"
 	"github.com/shopspring/decimal"
 )
 
@@ -23,12 +22,13 @@ const exampleBody = `{"id":"evt_12wkam1rFDQg0m8OLObJM1","at":"2026-01-02T05:42:4
 	`"at":"2024-06-07T08:27:37Z","source":"REFRESH","available":100.0,"current":110.0,"limit":null},"metadata":{}}`
 
 // exampleDelivery builds the request Quiltt would send, signed now with
-// secret (in real code the request comes from Quiltt).
+// secret by quilttest.SignWebhook, as a test of your own handler can (in
+// real code the request comes from Quiltt).
 func exampleDelivery(secret string) *http.Request {
-	now := time.Now().Unix()
 	req := httptest.NewRequest(http.MethodPost, "/hooks/quiltt", strings.NewReader(exampleBody))
-	req.Header.Set(quiltt.HeaderTimestamp, strconv.FormatInt(now, 10))
-	req.Header.Set(quiltt.HeaderSignature, signature.Sign([]byte(secret), now, []byte(exampleBody)))
+	for key, values := range quilttest.SignWebhook([]byte(exampleBody), secret, time.Now()) {
+		req.Header[key] = values
+	}
 	return req
 }
 

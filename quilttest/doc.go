@@ -55,7 +55,11 @@
 //   - Rate limits count fixed windows per credential (the API key, shared by
 //     Basic and Bearer, or each session token); by default they are only
 //     reported, with Quiltt's budgets (25/s, 100/s for session tokens), not
-//     enforced. No Retry-After is sent unless a Fault asks for it.
+//     enforced. No Retry-After is sent unless a Fault asks for it. A
+//     request past an enforced budget gets 429 with Ratelimit-Remaining 0
+//     and an instruction to wait for Ratelimit-Reset, on either route; the
+//     refresh route's documented 429 (the provider's limit, with budget
+//     left) is what Status(429) injects there.
 //   - Webhook deliveries are POSTed once: a non-2xx answer is logged in
 //     Deliveries, not retried.
 //

@@ -48,8 +48,8 @@ func ExampleSignWebhook() {
 	for k, v := range quilttest.SignWebhook(body, secret, at) {
 		req.Header[k] = v
 	}
-	fmt.Println(req.Header.Get("Quiltt-Timestamp"))
-	fmt.Println(req.Header.Get("Quiltt-Signature") != "")
+	fmt.Println(req.Header.Get(quiltt.HeaderTimestamp))
+	fmt.Println(req.Header.Get(quiltt.HeaderSignature) != "")
 	// Output:
 	// 1767332561
 	// true

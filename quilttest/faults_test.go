@@ -160,12 +160,14 @@ func TestRateLimitEnforced(t *testing.T) {
 	r := do(t, s, http.MethodPost, "/v1/graphql", auth, body)
 	assert.Equal(t, http.StatusTooManyRequests, r.status)
 	assert.Equal(t, "0", r.header.Get("Ratelimit-Remaining"))
-	assertRESTError(t, r, "Too Many Requests", "")
+	assertRESTError(t, r, "Too Many Requests", apiLimit)
 
 	// The API key's budget is shared by Basic and Bearer; a session token
-	// has its own.
+	// has its own. On the refresh route too the 429 is the API's budget,
+	// not the provider's limit of Quiltt's refresh error table.
 	r = do(t, s, http.MethodPost, "/v1/accounts/"+quilttest.CheckingAccountID+"/balances/refresh", "Bearer "+s.APIKey(), nil)
 	assert.Equal(t, http.StatusTooManyRequests, r.status)
+	assertRESTError(t, r, "Too Many Requests", apiLimit)
 	r = do(t, s, http.MethodPost, "/v1/graphql", "Bearer "+s.SessionToken(), body)
 	assert.Equal(t, http.StatusOK, r.status)
 

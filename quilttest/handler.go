@@ -94,7 +94,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case p.auth == AuthNone || p.auth == AuthInvalid || !p.allowed(route):
 		resp = errorResponse(http.StatusUnauthorized, route)
 	case rl.exceeded:
-		resp = errorResponse(http.StatusTooManyRequests, route)
+		resp = apiLimitResponse()
 	case route == RouteGraphQL:
 		resp = s.serveGraphQL(body, p.profile, &rec)
 	default:

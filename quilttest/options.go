@@ -65,6 +65,12 @@ func WithoutSeed() Option {
 // timestamps, and that drives the rate-limit windows. Delays
 // (WithRefreshDelay) run on real timers whatever the clock. It fails if now
 // is nil.
+//
+// Webhook deliveries are signed at the clock's time, so a receiver that
+// checks Quiltt-Timestamp against the real clock (quiltt.VerifyWebhook,
+// quiltt.NewWebhookHandler: 300 s either way) refuses them once the clock
+// is further off; give the receiver a quiltt.WebhookVerifier whose Now is
+// the same clock.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) error {
 		if now == nil {

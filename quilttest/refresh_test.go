@@ -75,9 +75,9 @@ func TestRefreshThenWebhook(t *testing.T) {
 	defer rv.mu.Unlock()
 	require.Len(t, rv.bodies, 1)
 	body, h := rv.bodies[0], rv.header[0]
-	ts := h.Get("Quiltt-Timestamp")
+	ts := h.Get(quiltt.HeaderTimestamp)
 	assert.Equal(t, strconv.FormatInt(fixedNow.Unix(), 10), ts)
-	assert.Equal(t, signature.Sign([]byte(secret), fixedNow.Unix(), body), h.Get("Quiltt-Signature"))
+	assert.Equal(t, signature.Sign([]byte(secret), fixedNow.Unix(), body), h.Get(quiltt.HeaderSignature))
 	assert.Equal(t, "application/json", h.Get("Content-Type"))
 
 	var env struct {

@@ -67,6 +67,14 @@ func errorResponse(status int, route Route) response {
 	return jsonResponse(status, e)
 }
 
+// apiLimitResponse is the 429 of the API's own request budget
+// (WithRateLimit), on either route. It is not the refresh route's
+// documented 429, the provider's limit, whose Ratelimit-Remaining is left
+// untouched: this one tells the client to wait for Ratelimit-Reset.
+func apiLimitResponse() response {
+	return jsonResponse(http.StatusTooManyRequests, restError{Message: "Too Many Requests", Instruction: instrAPILimit})
+}
+
 // badKindResponse is the 400 of a provider that cannot refresh a kind.
 func badKindResponse(kind string) response {
 	return jsonResponse(http.StatusBadRequest, restError{

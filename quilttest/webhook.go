@@ -14,13 +14,6 @@ import (
 	"github.com/quiltt-go/quiltt/internal/signature"
 )
 
-// The webhook headers, as quiltt.HeaderSignature and quiltt.HeaderTimestamp
-// name them.
-const (
-	headerSignature = "Quiltt-Signature"
-	headerTimestamp = "Quiltt-Timestamp"
-)
-
 // SignWebhook returns the headers Quiltt sends with a webhook delivery of
 // body at time t, signed with secret: Quiltt-Signature, Quiltt-Timestamp
 // (t in Unix seconds) and Content-Type. Add them to a request to test a
@@ -29,9 +22,9 @@ const (
 func SignWebhook(body []byte, secret string, t time.Time) http.Header {
 	unix := t.Unix()
 	return http.Header{
-		headerSignature: {signature.Sign([]byte(secret), unix, body)},
-		headerTimestamp: {strconv.FormatInt(unix, 10)},
-		"Content-Type":  {"application/json"},
+		quiltt.HeaderSignature: {signature.Sign([]byte(secret), unix, body)},
+		quiltt.HeaderTimestamp: {strconv.FormatInt(unix, 10)},
+		"Content-Type":         {"application/json"},
 	}
 }
 
