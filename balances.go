@@ -58,8 +58,8 @@ type DateRange struct {
 // results as incomplete.
 func (c *Client) Accounts(ctx context.Context, filter *AccountFilter) ([]Account, error) {
 	const op = "Accounts"
-	if c.gqlErr != nil {
-		return nil, fmt.Errorf("quiltt: %s: %w", op, c.gqlErr)
+	if err := c.graphQLReady(op); err != nil {
+		return nil, err
 	}
 	f, search, sort := filter.toGraphQL()
 	resp, err := gql.Accounts(withOp(ctx, op), c.gql, f, search, sort)
@@ -92,8 +92,8 @@ func (c *Client) Accounts(ctx context.Context, filter *AccountFilter) ([]Account
 // data, the account is returned too.
 func (c *Client) Account(ctx context.Context, id string) (*Account, error) {
 	const op = "Account"
-	if c.gqlErr != nil {
-		return nil, fmt.Errorf("quiltt: %s: %w", op, c.gqlErr)
+	if err := c.graphQLReady(op); err != nil {
+		return nil, err
 	}
 	if id == "" {
 		return nil, fmt.Errorf("quiltt: %s: empty account ID: %w", op, ErrNotFound)
@@ -120,8 +120,8 @@ func (c *Client) Account(ctx context.Context, id string) (*Account, error) {
 // latestBalance reads only an account's most recent balance, for polling.
 // A nil balance with a nil error means the account has none yet.
 func (c *Client) latestBalance(ctx context.Context, op, id string) (*Balance, error) {
-	if c.gqlErr != nil {
-		return nil, fmt.Errorf("quiltt: %s: %w", op, c.gqlErr)
+	if err := c.graphQLReady(op); err != nil {
+		return nil, err
 	}
 	resp, err := gql.AccountBalance(withOp(ctx, op), c.gql, id)
 	if err != nil {

@@ -189,6 +189,25 @@ func (c *Client) setGraphQLAuth() {
 	c.gql = nullDataCheck{graphql.NewClient(c.p.baseString+"/v1/graphql", &graphQLDoer{c: c})}
 }
 
+// graphQLReady returns why op cannot read over GraphQL, or nil: the one
+// check every GraphQL read makes before it sends anything.
+func (c *Client) graphQLReady(op string) error {
+	if c.gqlErr != nil {
+		return fmt.Errorf("quiltt: %s: %w", op, c.gqlErr)
+	}
+	return nil
+}
+
+// restReady returns why op cannot call a REST endpoint, or nil: REST needs
+// the API key.
+func (c *Client) restReady(op string) error {
+	if c.p.restAuth == "" {
+		return fmt.Errorf("quiltt: %s: %w: REST calls such as the balance refresh need an API key (WithAPIKey); a session token cannot authenticate them",
+			op, ErrMissingCredentials)
+	}
+	return nil
+}
+
 // redactor lists every credential this client can send.
 func (c *Client) redactor() redactor {
 	return newRedactor(c.p.apiKey, c.p.sessionToken, c.gqlAuth)

@@ -31,9 +31,6 @@ func (d *graphQLDoer) Do(req *http.Request) (*http.Response, error) {
 	if op == "" {
 		op = "GraphQL"
 	}
-	if d.c.gqlErr != nil {
-		return nil, d.c.gqlErr
-	}
 	body, err := io.ReadAll(req.Body)
 	req.Body.Close()
 	if err != nil {
@@ -52,7 +49,7 @@ func (d *graphQLDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
-		return nil, fmt.Errorf("quiltt: %s: %w: HTTP %d from the GraphQL endpoint", op, ErrInvalidResponse, resp.StatusCode)
+		return nil, fmt.Errorf("HTTP %d from the GraphQL endpoint", resp.StatusCode)
 	}
 	resp.Body = newCappedBody(resp.Body, maxResponseBody)
 	return resp, nil
@@ -198,9 +195,11 @@ func codeSentinel(code string) error {
 }
 
 // graphQLError turns what genqlient returned into the SDK's error types:
-// pipeline errors pass through, errors[] become a *QueryError, anything else
-// (a body that does not decode) wraps ErrInvalidResponse. Text from the
-// server goes through r.
+// the pipeline's *Error and *TransportError pass through, errors[] become a
+// *QueryError, a context that ended while the answer was read keeps its
+// error, and anything else (a body that does not decode, is over the cap or
+// of the wrong status) wraps ErrInvalidResponse. Text from the server goes
+// through r.
 func graphQLError(op string, err error, partial bool, r redactor) error {
 	var list gqlerror.List
 	switch {
@@ -216,18 +215,13 @@ func graphQLError(op string, err error, partial bool, r redactor) error {
 			qe.Errors = append(qe.Errors, g)
 		}
 		return qe
-	case isPipelineError(err):
+	case errors.As(err, new(*Error)), errors.As(err, new(*TransportError)):
 		return err
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("quiltt: %s: reading the answer: %w", op, err)
 	default:
-		// The decoder's text may quote the body: it is redacted, and the
-		// decoder's error is not kept in the chain.
-		return fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, r.apply(err.Error()))
+		// The decoder's text may quote the body: jsonProblem keeps it short
+		// and r redacts it; the decoder's error is not kept in the chain.
+		return fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, r.apply(jsonProblem(err)))
 	}
-}
-
-func isPipelineError(err error) bool {
-	var e *Error
-	var te *TransportError
-	return errors.As(err, &e) || errors.As(err, &te) || errors.Is(err, ErrMissingCredentials) ||
-		errors.Is(err, ErrInvalidResponse) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -226,8 +226,8 @@ func (p *pipeline) recordRateLimit(h http.Header) {
 	}
 }
 
-// cappedBody reads a 2xx body and fails with ErrInvalidResponse past limit
-// bytes, so no answer is read without bound.
+// cappedBody reads a 2xx body and fails past limit bytes, so no answer is
+// read without bound. Its caller reports the failure as ErrInvalidResponse.
 type cappedBody struct {
 	rc    io.ReadCloser
 	limit int64
@@ -240,7 +240,7 @@ func newCappedBody(rc io.ReadCloser, limit int64) *cappedBody {
 
 func (b *cappedBody) Read(p []byte) (int, error) {
 	if b.read > b.limit {
-		return 0, fmt.Errorf("%w: body over %d bytes", ErrInvalidResponse, b.limit)
+		return 0, fmt.Errorf("body over %d bytes", b.limit)
 	}
 	if room := b.limit + 1 - b.read; int64(len(p)) > room {
 		p = p[:room]
@@ -248,7 +248,7 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	b.read += int64(n)
 	if b.read > b.limit {
-		return n, fmt.Errorf("%w: body over %d bytes", ErrInvalidResponse, b.limit)
+		return n, fmt.Errorf("body over %d bytes", b.limit)
 	}
 	return n, err
 }

@@ -62,9 +62,8 @@ func (c *Client) RefreshBalance(ctx context.Context, accountID string) error {
 
 // refresh sends one balance refresh on behalf of the SDK operation op.
 func (c *Client) refresh(ctx context.Context, op, accountID string) error {
-	if c.p.restAuth == "" {
-		return fmt.Errorf("quiltt: %s: %w: the balance refresh needs an API key (WithAPIKey); a session token cannot authenticate it",
-			op, ErrMissingCredentials)
+	if err := c.restReady(op); err != nil {
+		return err
 	}
 	path, err := refreshPath(accountID)
 	if err != nil {

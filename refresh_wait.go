@@ -108,13 +108,11 @@ func (e *RefreshWaitError) Unwrap() error { return e.Err }
 func (c *Client) RefreshAndWait(ctx context.Context, accountID string, opts *RefreshWaitOptions) (*Balance, error) {
 	const op = "RefreshAndWait"
 	lo, hi, err := opts.intervals()
-	switch {
-	case err != nil:
+	if err != nil {
 		return nil, fmt.Errorf("quiltt: %s: %w", op, err)
-	case c.p.restAuth == "":
-		return nil, fmt.Errorf("quiltt: %s: %w: the balance refresh needs an API key (WithAPIKey)", op, ErrMissingCredentials)
-	case c.gqlErr != nil:
-		return nil, fmt.Errorf("quiltt: %s: reading the balance back: %w", op, c.gqlErr)
+	}
+	if err := errors.Join(c.restReady(op), c.graphQLReady(op)); err != nil {
+		return nil, err
 	}
 	if err := checkAccountID(accountID); err != nil {
 		return nil, fmt.Errorf("quiltt: %s: %w", op, err)
