@@ -43,7 +43,6 @@ type Client struct {
 
 // pipeline is what a Client and the clients derived from it share.
 type pipeline struct {
-	base       *url.URL
 	baseString string // base URL without trailing slash
 	httpc      *http.Client
 	inner      *http.Client // the innermost client, for CloseIdleConnections
@@ -119,7 +118,6 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 
 	p := &pipeline{
-		base:       cfg.baseURL,
 		baseString: cfg.baseURL.String(),
 		inner:      inner,
 		httpc: &http.Client{

@@ -46,7 +46,7 @@ func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 	if r.body != nil {
 		body = r.body
 	}
-	ctx = context.WithValue(context.WithValue(ctx, attemptKey{}, r.auth), kindKey{}, r.kind)
+	ctx = context.WithValue(ctx, callKey{}, r)
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, url, body)
 	if err != nil {
 		return nil, fmt.Errorf("quiltt: %s: building request: %w", r.op, err)
@@ -83,7 +83,9 @@ func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		resp.Body.Close()
-		return nil, st.finish(st.last, url)
+		e := st.finish(st.last, url)
+		e.outcomeUnknown = st.unknown // of this, the last answer; an earlier one was retried
+		return nil, e
 	}
 	return resp, nil
 }
@@ -102,7 +104,6 @@ type retryState struct {
 // finish completes an *Error with what the call knows.
 func (s *retryState) finish(e *Error, url string) *Error {
 	e.Op, e.Method, e.URL, e.Attempts = s.r.op, s.r.method, url, s.attempts
-	e.outcomeUnknown = s.unknown
 	return e
 }
 

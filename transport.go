@@ -33,8 +33,9 @@ type attemptTransport struct {
 	host    string
 }
 
-// attemptKey carries the call's credential to attemptTransport.
-type attemptKey struct{}
+// callKey carries the call's *request to attemptTransport (for its
+// credential) and to the redirect policy (for its kind).
+type callKey struct{}
 
 // notSentError marks a transport error of an attempt that never got a
 // connection: Quiltt cannot have seen the request.
@@ -65,8 +66,8 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
 	}
 	r := req.Clone(httptrace.WithClientTrace(ctx, trace))
-	if auth, ok := ctx.Value(attemptKey{}).(secret); ok && r.URL.Scheme == t.scheme && r.URL.Host == t.host {
-		r.Header.Set("Authorization", string(auth))
+	if call, ok := ctx.Value(callKey{}).(*request); ok && call.auth != "" && r.URL.Scheme == t.scheme && r.URL.Host == t.host {
+		r.Header.Set("Authorization", string(call.auth))
 	}
 	resp, err := t.base.RoundTrip(r)
 	if err != nil && (getConn.Load() && !gotConn.Load() || isDialError(err)) {
@@ -116,9 +117,6 @@ func retryableTransportError(err error) bool {
 	return true
 }
 
-// kindKey carries the call's opKind to the redirect policy.
-type kindKey struct{}
-
 // maxRedirects is how many redirects a read follows when the user's client
 // has no CheckRedirect of its own (net/http's default).
 const maxRedirects = 10
@@ -128,7 +126,7 @@ const maxRedirects = 10
 // and 308 resend the POST); reads follow the user's policy, or net/http's.
 func redirectPolicy(user func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
-		if kind, _ := req.Context().Value(kindKey{}).(opKind); kind == opTrigger {
+		if call, ok := req.Context().Value(callKey{}).(*request); ok && call.kind == opTrigger {
 			return http.ErrUseLastResponse
 		}
 		if user != nil {
