@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -107,8 +107,8 @@ func (e *Error) Error() string {
 		b.WriteString(e.Instruction)
 		b.WriteString(")")
 	}
-	for field, problems := range sortedValidation(e.Validation) {
-		fmt.Fprintf(&b, "; %s: %s", field, strings.Join(problems, ", "))
+	for _, field := range slices.Sorted(maps.Keys(e.Validation)) { // a stable text
+		fmt.Fprintf(&b, "; %s: %s", field, strings.Join(e.Validation[field], ", "))
 	}
 	if e.ErrorID != "" {
 		b.WriteString(" [errorId ")
@@ -300,27 +300,4 @@ func parseValidation(body []byte) map[string][]string {
 		out[field] = problems
 	}
 	return out
-}
-
-// sortedValidation iterates over field errors in field order, so that an
-// error's text is stable.
-func sortedValidation(v map[string][]string) func(func(string, []string) bool) {
-	return func(yield func(string, []string) bool) {
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if !yield(k, v[k]) {
-				return
-			}
-		}
-	}
-}
-
-// atoiSafe parses a non-negative decimal integer, reporting whether it could.
-func atoiSafe(s string) (int64, bool) {
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	return n, err == nil && n >= 0
 }

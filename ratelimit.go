@@ -2,6 +2,7 @@ package quiltt
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -89,4 +90,10 @@ func serverWait(h http.Header, now time.Time) time.Duration {
 		wait = 24 * time.Hour
 	}
 	return wait
+}
+
+// atoiSafe parses a non-negative decimal integer, reporting whether it could.
+func atoiSafe(s string) (int64, bool) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	return n, err == nil && n >= 0
 }
