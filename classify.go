@@ -46,7 +46,7 @@ func NewAccountClassifier(c *Client) *AccountClassifier {
 // ID), or the context's error if ctx ends while another call's lookup of
 // the same account is in flight.
 func (k *AccountClassifier) Classify(ctx context.Context, accountID string) (Class, error) {
-	return k.classify(ctx, k.client, accountID)
+	return k.classify(ctx, "", accountID)
 }
 
 // ClassifyBalance returns the class of the account of the balance of a
@@ -59,19 +59,19 @@ func (k *AccountClassifier) ClassifyBalance(ctx context.Context, e Event) (*Bala
 	if err != nil {
 		return nil, ClassUnknown, err
 	}
-	c := k.client
-	if c != nil && c.p.apiKey != "" && !c.profileSet && e.Profile.ID != "" {
-		c = c.ForProfile(e.Profile.ID)
-	}
-	class, err := k.classify(ctx, c, b.AccountID)
+	class, err := k.classify(ctx, e.Profile.ID, b.AccountID)
 	if err != nil {
 		return b, ClassUnknown, err
 	}
 	return b, class, nil
 }
 
-func (k *AccountClassifier) classify(ctx context.Context, c *Client, accountID string) (Class, error) {
-	if k == nil || c == nil {
+// classify returns the cached class of the account, or looks it up, as
+// profileID when that is set and the client can read as any profile (it has
+// an API key and no profile of its own). The client is only derived on a
+// miss: a cache hit allocates nothing.
+func (k *AccountClassifier) classify(ctx context.Context, profileID, accountID string) (Class, error) {
+	if k == nil || k.client == nil {
 		return ClassUnknown, fmt.Errorf("quiltt: AccountClassifier needs a client (NewAccountClassifier)")
 	}
 	for {
@@ -99,6 +99,10 @@ func (k *AccountClassifier) classify(ctx context.Context, c *Client, accountID s
 		k.calls[accountID] = call
 		k.mu.Unlock()
 
+		c := k.client
+		if profileID != "" && c.p.apiKey != "" && !c.profileSet {
+			c = c.ForProfile(profileID)
+		}
 		account, err := c.Account(ctx, accountID)
 		if err == nil {
 			call.class = account.Class()
