@@ -155,9 +155,9 @@ func NewClient(opts ...Option) (*Client, error) {
 // Profile ID ("p_…") or UUID.
 //
 // ForProfile cannot fail; a client that cannot authenticate its reads (no
-// API key, an empty profileID, or one holding ':' or control characters)
-// returns an error wrapping ErrMissingCredentials from each GraphQL call,
-// without sending a request.
+// API key, an empty profileID, or one holding ':', whitespace or control
+// characters) returns an error wrapping ErrMissingCredentials from each
+// GraphQL call, without sending a request.
 func (c *Client) ForProfile(profileID string) *Client {
 	nc := *c
 	nc.profileID, nc.profileSet = profileID, true
@@ -174,7 +174,7 @@ func (c *Client) setGraphQLAuth() {
 		switch {
 		case c.p.apiKey == "":
 			c.gqlErr = fmt.Errorf("%w: ForProfile needs a client built WithAPIKey", ErrMissingCredentials)
-		case c.profileID == "" || strings.Contains(c.profileID, ":") || checkSecret(c.profileID) != nil:
+		case c.profileID == "" || strings.Contains(c.profileID, ":") || checkHeaderToken(c.profileID) != nil:
 			c.gqlErr = fmt.Errorf("%w: ForProfile: the profile ID is empty or malformed", ErrMissingCredentials)
 		default:
 			c.gqlAuth = secret("Basic " + base64.StdEncoding.EncodeToString([]byte(c.profileID+":"+string(c.p.apiKey))))

@@ -20,7 +20,7 @@ const DefaultBaseURL = "https://api.quiltt.io"
 // Defaults of the options.
 const (
 	DefaultMaxRetries   = 3                      // retries after the first attempt
-	DefaultRetryWaitMin = 500 * time.Millisecond // first backoff, before jitter
+	DefaultRetryWaitMin = 500 * time.Millisecond // the first backoff is between this and twice this
 	DefaultRetryWaitMax = 10 * time.Second       // longest backoff, before server floors
 	DefaultTimeout      = 30 * time.Second       // per attempt, when WithHTTPClient is not given
 )
@@ -57,7 +57,7 @@ type config struct {
 // holds whitespace or control characters; the error never quotes it.
 func WithAPIKey(secretKey string) Option {
 	return func(c *config) error {
-		if err := checkSecret(secretKey); err != nil {
+		if err := checkHeaderToken(secretKey); err != nil {
 			return fmt.Errorf("quiltt: WithAPIKey: %w", err)
 		}
 		c.apiKey = secret(secretKey)
@@ -71,7 +71,7 @@ func WithAPIKey(secretKey string) Option {
 // or control characters; the error never quotes it.
 func WithSessionToken(token string) Option {
 	return func(c *config) error {
-		if err := checkSecret(token); err != nil {
+		if err := checkHeaderToken(token); err != nil {
 			return fmt.Errorf("quiltt: WithSessionToken: %w", err)
 		}
 		c.sessionToken = secret(token)
@@ -139,8 +139,8 @@ func WithMaxRetries(n int) Option {
 }
 
 // WithRetryWait sets the bounds of the exponential backoff between retries:
-// the first wait is about min, each next one doubles, none exceeds max
-// (before jitter, which takes up to half off). A server's Retry-After or
+// retry n waits a random time between min·2ⁿ and min·2ⁿ⁺¹ (the first one
+// between min and 2·min), never more than max. A server's Retry-After or
 // Ratelimit-Reset raises a wait above these bounds, up to one minute.
 // NewClient fails unless 0 < min <= max.
 func WithRetryWait(min, max time.Duration) Option {
@@ -180,7 +180,10 @@ func WithRateLimit(limit rate.Limit, burst int) Option {
 	}
 }
 
-func checkSecret(s string) error {
+// checkHeaderToken refuses a value that cannot travel in an Authorization
+// header as is: empty, or holding whitespace or control characters. Its
+// error never quotes the value.
+func checkHeaderToken(s string) error {
 	if s == "" {
 		return errors.New("empty secret")
 	}

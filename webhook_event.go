@@ -135,9 +135,11 @@ type wireDelivery struct {
 // Decoding is strict JSON (a trailing comma or a second value after the
 // object is an error). Records are kept raw: the typed accessors (Balance,
 // Account, Connection) decode them, amounts exactly, and refuse a quoted
-// amount. Unknown fields are ignored and unknown event types kept. It returns an error wrapping ErrWebhookPayload if
-// body is not a JSON object of either shape, or an event has no id or no
-// type; it never panics.
+// amount. Unknown fields are ignored and unknown event types kept.
+//
+// It returns an error wrapping ErrWebhookPayload if body is not a JSON
+// object of either shape, or an event has no id or no type; it never
+// panics.
 func ParseWebhook(body []byte) (*WebhookPayload, error) {
 	var w wireDelivery
 	if err := json.Unmarshal(body, &w); err != nil {
