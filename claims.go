@@ -1,0 +1,70 @@
+package quiltt
+
+import (
+	"context"
+	"time"
+)
+
+// ClaimState says what a claim on a webhook event found.
+type ClaimState int
+
+const (
+	// ClaimAcquired: the caller holds the event's lease and must process
+	// the event, then call Done (on success) or Release (on failure).
+	ClaimAcquired ClaimState = iota + 1
+	// ClaimBusy: another delivery holds a live lease on the event. Answer
+	// so that Quiltt delivers again later; never 2xx.
+	ClaimBusy
+	// ClaimDone: the event was processed already, within the retention
+	// period. Skip it.
+	ClaimDone
+)
+
+// String names the state.
+func (s ClaimState) String() string {
+	switch s {
+	case ClaimAcquired:
+		return "acquired"
+	case ClaimBusy:
+		return "busy"
+	case ClaimDone:
+		return "done"
+	}
+	return "unknown"
+}
+
+// Claim is the outcome of ClaimStore.Claim. Token identifies the lease, so
+// that Done and Release act only on the holder's own lease: a holder whose
+// lease ran out cannot release or complete the lease of the delivery that
+// took the event over.
+type Claim struct {
+	EventID string
+	State   ClaimState
+	Token   string // set when State is ClaimAcquired
+}
+
+// ClaimStore de-duplicates webhook events by claim, not check-then-mark: a
+// delivery claims an event (a lease that ends after a TTL) before the
+// callback runs; success marks the event done for a retention period;
+// failure releases the claim so that Quiltt's redelivery is processed; a
+// replica that dies mid-callback loses its lease when the TTL ends.
+//
+// Implementations must be safe for concurrent use, and Claim must be atomic:
+// of any number of concurrent claims on one event, at most one is
+// ClaimAcquired. NewMemoryClaimStore serves one process; package redisstore
+// serves a fleet.
+//
+// Every method returns an error when the store cannot answer; the webhook
+// handler then answers a retryable status so that no event is lost.
+type ClaimStore interface {
+	// Claim takes the event's lease for at most lease, or reports that it is
+	// busy or done.
+	Claim(ctx context.Context, eventID string, lease time.Duration) (Claim, error)
+	// Done marks the claimed event processed for retain, ending the lease.
+	// It does nothing (and returns nil) when c's lease is no longer held.
+	Done(ctx context.Context, c Claim, retain time.Duration) error
+	// Release gives the lease up so that the next delivery can claim the
+	// event. It does nothing (and returns nil) when c's lease is no longer
+	// held.
+	Release(ctx context.Context, c Claim) error
+}
