@@ -1,6 +1,6 @@
 # quiltt-go: the commands a developer and CI run. `make test` is the one CI runs.
 GO        ?= go
-FUZZTIME  ?= 3s
+FUZZTIME  ?= 20000x
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: all test generate check-generated vet lint race matrix fuzz-brief fuzz bench
@@ -33,7 +33,7 @@ race:
 matrix:
 	@scripts/matrix.sh
 
-## fuzz-brief: every fuzz target for FUZZTIME on top of its seed corpus
+## fuzz-brief: every fuzz target for FUZZTIME executions (a count: see scripts/fuzz.sh) on top of its seed corpus
 fuzz-brief:
 	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
