@@ -104,4 +104,3 @@ func ExampleWithRateLimit() {
 	// quiltt.Client{https://api.quiltt.io, API key}
 	// quiltt: WithRateLimit: need limit > 0 and burst >= 1, got 0 and 1
 }
-
