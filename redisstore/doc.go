@@ -40,16 +40,17 @@
 //     when Redis is back. With WithFallback, Wait waits on a local
 //     limiter instead (size it at the budget divided by the number of
 //     replicas), and calls go on at that pace.
-//   - ClaimStore: Claim fails, and the webhook handler answers a 5xx, so
+//   - ClaimStore: Claim fails, and the webhook handler answers 503, so
 //     Quiltt delivers the event again later: no event is lost, and none is
 //     run twice. A Done that meets Redis down tries again until Redis is
-//     back or its context ends, so that a callback that succeeded is still
-//     marked done. A failed Release only delays the redelivery until the
-//     lease runs out.
-//   - RefreshLock: Acquire, Wait and the release func fail; FreshBalance
-//     returns that error rather than refresh (a refresh is billable) with
-//     no one to share it with. A release that fails leaves the lock to
-//     run out after its TTL.
+//     back or its context ends (the handler gives it 10 s), so that a
+//     callback that succeeded is still marked done. A failed Release only
+//     delays the redelivery until the lease runs out.
+//   - RefreshLock: Acquire, Wait and the release func fail, and so does
+//     FreshBalance (quiltt.ErrRefreshLock): it does not refresh, which is
+//     billable, without the lock that lets the fleet share the refresh. A
+//     release that fails leaves the lock to run out after its TTL, when
+//     the waiters go on.
 //
 // How long "fails" takes is the go-redis client's choice: a refused
 // connection fails at once (after the client's DialerRetries), a silent
@@ -61,6 +62,9 @@
 // forgets which events were done, and a redelivery of one of them runs the
 // callback again. Run Redis with persistence or replication if that
 // matters.
+//
+// Redis 5 or later is needed (the limiter's script reads Redis's clock,
+// then writes); the tests run against Debian's redis-server (7.0).
 //
 // # Keys
 //
