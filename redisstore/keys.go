@@ -1,0 +1,229 @@
+package redisstore
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// This file is the one place that knows the Redis side: every key, channel,
+// value and script. The types in limiter.go, claims.go and refresh_lock.go
+// only call these.
+//
+// Keys, with the default prefix "quiltt" (<…> is a placeholder, braces are
+// literal):
+//
+//	quiltt:rate:<name>                    limiter: the theoretical arrival time (µs, Redis clock); expires when idle
+//	quiltt:claim:<event ID>               claim store: "lease:<token>" while leased, "done" while retained
+//	quiltt:refresh:{<key>}                refresh lock: "<token>" while held
+//	quiltt:refresh-released:{<key>}       refresh lock: the pub/sub channel a release publishes its token on
+//
+// Every operation touches one key, so the keys need no hash tag to work on
+// Redis Cluster: each lands on the slot of its own name. The refresh lock's
+// key and channel do carry one, the braces around the key, so that Redis
+// Cluster and go-redis's Ring route the release's PUBLISH (inside the
+// script, on the key's node) and the waiters' SUBSCRIBE to the same place;
+// that is why names and key parts never hold braces themselves. Names and prefixes
+// the user gives are checked by checkName; event IDs and lock keys, which
+// come from Quiltt, by keyPart. No key holds a credential: the limiter's
+// name is a label the user chooses (documented on NewLimiter), event IDs and
+// account IDs are not secrets.
+
+const (
+	// DefaultPrefix starts every key and channel unless WithPrefix says
+	// otherwise.
+	DefaultPrefix = "quiltt"
+
+	// maxNameLen bounds a prefix or limiter name; maxKeyPartLen an event
+	// ID or lock key kept verbatim (longer ones are hashed).
+	maxNameLen    = 100
+	maxKeyPartLen = 200
+
+	// hashedMark starts a key part that is a hash of the caller's string.
+	hashedMark = "sha256:"
+)
+
+func rateKey(prefix, name string) string     { return prefix + ":rate:" + name }
+func claimKey(prefix, eventID string) string { return prefix + ":claim:" + keyPart(eventID) }
+func refreshKey(prefix, key string) string   { return prefix + ":refresh:{" + keyPart(key) + "}" }
+func refreshChannel(prefix, key string) string {
+	return prefix + ":refresh-released:{" + keyPart(key) + "}"
+}
+
+// checkName accepts a prefix or limiter name: 1 to 100 printable ASCII
+// characters, no space, no braces (they would make a Redis Cluster hash tag
+// of part of the key).
+func checkName(what, s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("empty %s", what)
+	case len(s) > maxNameLen:
+		return fmt.Errorf("%s is %d bytes long; at most %d", what, len(s), maxNameLen)
+	case !plain(s):
+		return fmt.Errorf("%s %q: only printable ASCII without spaces or braces", what, s)
+	}
+	return nil
+}
+
+// plain reports whether s is printable ASCII without spaces or braces.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c > '~' || c == '{' || c == '}' {
+			return false
+		}
+	}
+	return true
+}
+
+// keyPart is an event ID or lock key as it goes into a key: verbatim when it
+// is 1 to 200 bytes of printable ASCII without spaces or braces, else
+// "sha256:" and its hash in hex, so that no input makes a key unbounded or
+// unreadable, and none collides with another (a verbatim part never starts
+// with "sha256:").
+func keyPart(s string) string {
+	if s != "" && len(s) <= maxKeyPartLen && plain(s) && !strings.HasPrefix(s, hashedMark) {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return hashedMark + hex.EncodeToString(sum[:])
+}
+
+// errEmptyKey is returned for an empty event ID or lock key: it would name
+// one key shared by every such call.
+var errEmptyKey = errors.New("redisstore: empty key")
+
+// newToken is a random lease token: 128 bits, so that no two holders ever
+// share one.
+func newToken() string { return rand.Text() }
+
+// gcraScript reserves the next slot of a GCRA limiter (the generic cell
+// rate algorithm; the state is one number, the theoretical arrival time TAT,
+// kept in microseconds of Redis's own clock, so that replicas' clocks do
+// not matter).
+//
+//	KEYS[1] the limiter's key
+//	ARGV[1] the emission interval in µs (1/rate, rounded up)
+//	ARGV[2] the burst (≥ 1)
+//	ARGV[3] the longest wait the caller accepts, in µs; -1 for any
+//
+// It returns {reserved (1 or 0), wait in µs}. A request may go at
+// max(now, TAT − (burst−1)·interval); reserving it moves TAT to
+// max(now, TAT) + interval. When the wait exceeds ARGV[3] nothing is
+// reserved. The key expires once TAT has passed: an idle limiter leaves no
+// state. All arithmetic is on integers below 2^53, exact in Lua's doubles;
+// TAT is written with %.0f, since Lua's default number format keeps only
+// 14 digits.
+var gcraScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local maxwait = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if tat < now then tat = now end
+local wait = tat - (burst - 1) * interval - now
+if wait < 0 then wait = 0 end
+if maxwait >= 0 and wait > maxwait then return {0, wait} end
+local newtat = tat + interval
+redis.call('SET', KEYS[1], string.format('%.0f', newtat), 'PX', math.ceil((newtat - now) / 1000))
+return {1, wait}
+`)
+
+// claimScript takes an event's lease when the event is neither leased nor
+// done.
+//
+//	KEYS[1] the claim key
+//	ARGV[1] the new token
+//	ARGV[2] the lease in ms
+//
+// It returns 1 (acquired), 2 (busy) or 3 (done), the values of
+// quiltt.ClaimState. A lease that already carries ARGV[1] is the caller's
+// own (a retry of this very call whose answer was lost) and counts as
+// acquired.
+var claimScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], 'lease:' .. ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if v == 'done' then return 3 end
+if v == 'lease:' .. ARGV[1] then return 1 end
+return 2
+`)
+
+// claimDoneScript marks a claimed event done for a retention period, if the
+// lease is still the caller's.
+//
+//	KEYS[1] the claim key
+//	ARGV[1] the caller's token
+//	ARGV[2] the retention in ms
+//
+// It returns 1 when it marked the event, 0 when the lease was not held.
+var claimDoneScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == 'lease:' .. ARGV[1] then
+  redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
+  return 1
+end
+return 0
+`)
+
+// claimReleaseScript deletes a claim if the lease is still the caller's.
+//
+//	KEYS[1] the claim key
+//	ARGV[1] the caller's token
+//
+// It returns 1 when it released the lease, 0 when the lease was not held.
+var claimReleaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == 'lease:' .. ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`)
+
+// lockAcquireScript takes a refresh lock when it is free.
+//
+//	KEYS[1] the lock key
+//	ARGV[1] the new token
+//	ARGV[2] the ttl in ms
+//
+// It returns 1 when the caller holds the lock (including a retry of this
+// very call whose answer was lost), 0 when another holder has it.
+var lockAcquireScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if v == ARGV[1] then return 1 end
+return 0
+`)
+
+// lockReleaseScript deletes a refresh lock if the caller holds it, and
+// publishes the token on the lock's channel so that waiters return at once.
+//
+//	KEYS[1] the lock key
+//	ARGV[1] the caller's token
+//	ARGV[2] the lock's channel
+//
+// It returns 1 when it released the lock, 0 when the lock was not held.
+var lockReleaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('PUBLISH', ARGV[2], ARGV[1])
+  return 1
+end
+return 0
+`)
+
+// lockStateScript reads a refresh lock's holder and remaining time in one
+// step: {token or false, PTTL in ms (-2 when free)}.
+//
+//	KEYS[1] the lock key
+var lockStateScript = redis.NewScript(`
+return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}
+`)

@@ -1,0 +1,136 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/quiltt-go/quiltt"
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/time/rate"
+)
+
+// Limits on NewLimiter's arguments, so that the script's arithmetic stays
+// exact: an emission interval between 1 µs and 24 h, a burst up to 10,000.
+const (
+	maxLimiterInterval = 24 * time.Hour
+	maxLimiterBurst    = 10000
+)
+
+// Limiter is a rate limiter shared by every process that uses the same Redis
+// key: a fleet-wide budget (GCRA, the generic cell rate algorithm, on
+// Redis's clock). It satisfies quiltt.Limiter; pass it to quiltt.WithLimiter
+// in every replica.
+//
+// Each Wait reserves the next free slot of the shared budget in one Redis
+// round trip and sleeps until that slot: the waiters of every replica form
+// one queue, in the order they reached Redis, and none polls.
+//
+// A Limiter is safe for concurrent use.
+type Limiter struct {
+	rdb      redis.UniversalClient
+	key      string
+	interval int64 // emission interval, µs
+	burst    int
+	fallback quiltt.Limiter
+}
+
+var _ quiltt.Limiter = (*Limiter)(nil)
+
+// NewLimiter returns a limiter that lets r requests a second through,
+// with bursts of at most burst, across every Limiter built with the same
+// Redis, prefix and name; for Quiltt's API-key budget, r = 25 and burst = 1
+// (the SDK's default in one process). The Redis key is "<prefix>:rate:<name>".
+//
+// name is a label you choose for the budget, such as "prod-api-key": one
+// per API key, the same in every replica. It is stored in Redis in clear
+// (and shows in MONITOR, SLOWLOG, KEYS): never put the API key or any other
+// secret in it.
+//
+// Options: WithPrefix; WithFallback to pace locally while Redis is down.
+//
+// Failure modes: NewLimiter fails when rdb is nil, name is empty, over 100
+// bytes or not printable ASCII without spaces and braces, r is not a finite
+// rate whose interval (1/r) lies between 1 µs and 24 h, burst is outside
+// 1..10000, or an option is invalid. See Wait for the failures at run time.
+func NewLimiter(rdb redis.UniversalClient, name string, r rate.Limit, burst int, opts ...Option) (*Limiter, error) {
+	c, err := newConfig("NewLimiter", rdb, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkName("name", name); err != nil {
+		return nil, fmt.Errorf("redisstore: NewLimiter: %w", err)
+	}
+	exact := 1e6 / float64(r) // the emission interval in µs
+	if !(r > 0) || math.IsInf(float64(r), 0) || !(exact >= 1) || exact > float64(maxLimiterInterval/time.Microsecond) {
+		return nil, fmt.Errorf("redisstore: NewLimiter: rate %v/s: need an interval (1/rate) between 1µs and %v", float64(r), maxLimiterInterval)
+	}
+	if burst < 1 || burst > maxLimiterBurst {
+		return nil, fmt.Errorf("redisstore: NewLimiter: burst %d: need 1..%d", burst, maxLimiterBurst)
+	}
+	return &Limiter{
+		rdb:      rdb,
+		key:      rateKey(c.prefix, name),
+		interval: int64(math.Ceil(exact)), // rounded up: never faster than r
+		burst:    burst,
+		fallback: c.fallback,
+	}, nil
+}
+
+// Wait blocks until the shared budget has a slot for one request, which it
+// then spends, or until ctx ends. It asks Redis once, then sleeps for the
+// time Redis gave it; it never polls.
+//
+// Failure modes:
+//   - ctx ends first: ctx.Err(). A slot reserved before ctx ended stays
+//     spent: the fleet then sends less than its budget, never more;
+//   - ctx has a deadline before the next free slot: at once, an error
+//     wrapping context.DeadlineExceeded, and no slot is spent;
+//   - Redis cannot answer (down, unreachable, an error reply, a wrong
+//     answer): without WithFallback, a *Error wrapping go-redis's error, so
+//     that the client returns it and sends nothing; with WithFallback, the
+//     fallback's Wait decides, and Wait returns what it returns. A Redis
+//     that takes long to fail (a dropped network rather than a refused
+//     connection) holds Wait up for the go-redis client's own dial and
+//     read timeouts;
+//   - the Redis server's clock moving backwards (a failover to a server
+//     whose clock is behind) lengthens the waits by as much, until the
+//     budget's state expires.
+func (l *Limiter) Wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	maxWait := int64(-1) // µs; -1: any
+	if deadline, ok := ctx.Deadline(); ok {
+		maxWait = max(time.Until(deadline).Microseconds(), 0)
+	}
+	reply, err := gcraScript.Run(ctx, l.rdb, []string{l.key}, l.interval, l.burst, maxWait).Int64Slice()
+	if err == nil && len(reply) != 2 {
+		err = fmt.Errorf("unexpected reply %v", reply)
+	}
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		if l.fallback != nil {
+			return l.fallback.Wait(ctx)
+		}
+		return storeErr("limiter wait", l.key, err)
+	}
+	wait := time.Duration(reply[1]) * time.Microsecond
+	if reply[0] == 0 {
+		return fmt.Errorf("redisstore: limiter %s: the next free slot is %v away, past the context's deadline: %w", l.key, wait, context.DeadlineExceeded)
+	}
+	if wait <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
