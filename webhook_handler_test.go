@@ -38,12 +38,6 @@ func (r *eventRecorder) handle(_ context.Context, e quiltt.Event) error {
 	return nil
 }
 
-func (r *eventRecorder) callCount() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.calls
-}
-
 // logRecord is one record a logSink received, its attributes as text.
 type logRecord struct {
 	Level   slog.Level
@@ -463,7 +457,8 @@ func TestWebhookHandlerSettlesClaims(t *testing.T) {
 
 	t.Run("Quiltt hung up", func(t *testing.T) {
 		rec := &eventRecorder{}
-		h, _, _ := claimingHandler(t, rec)
+		h, sink := testHandler(t, rec)
+		h.Claims = &failingClaims{} // refuses an ended context, as a remote store does
 		ctx, cancel := context.WithCancel(context.Background())
 		h.Handle = func(context.Context, quiltt.Event) error {
 			cancel() // the request's context ends as the callback succeeds
@@ -473,6 +468,9 @@ func TestWebhookHandlerSettlesClaims(t *testing.T) {
 		deliverCtx(ctx, h, http.MethodPost, body, header)
 		assert.Equal(t, http.StatusNoContent, deliver(h, http.MethodPost, body, header).Code)
 		assert.Equal(t, 1, rec.calls, "marked done despite the ended context")
+		r := sink.only(t)
+		assert.Equal(t, logRecord{Level: slog.LevelDebug, Message: "quiltt: webhook event already processed; skipped",
+			Attrs: map[string]string{"event": "evt_12wkam1rFDQg0m8OLObJM1", "type": "balance.created"}}, r, "the redelivery was skipped")
 	})
 
 	t.Run("callback panics", func(t *testing.T) {
@@ -486,8 +484,9 @@ func TestWebhookHandlerSettlesClaims(t *testing.T) {
 	})
 }
 
-// failingClaims is a ClaimStore whose calls fail as configured; it counts
-// them.
+// failingClaims is a ClaimStore whose calls fail as configured, and, as a
+// store across the network would, when their context has ended; it counts
+// Done and Release.
 type failingClaims struct {
 	quiltt.MemoryClaimStore
 	claimErr, doneErr, releaseErr error
@@ -513,6 +512,9 @@ func (f *failingClaims) Done(ctx context.Context, c quiltt.Claim, retain time.Du
 	if f.doneErr != nil {
 		return f.doneErr
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return f.MemoryClaimStore.Done(ctx, c, retain)
 }
 
@@ -522,6 +524,9 @@ func (f *failingClaims) Release(ctx context.Context, c quiltt.Claim) error {
 	f.mu.Unlock()
 	if f.releaseErr != nil {
 		return f.releaseErr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	return f.MemoryClaimStore.Release(ctx, c)
 }
