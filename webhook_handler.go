@@ -68,11 +68,12 @@ func NewWebhookHandlerWithLogger(secret string, fn func(context.Context, Event) 
 //   - 500 Internal Server Error when Verifier or Handle is missing, and when
 //     Handle returns an error for an event ("callback failed; will be
 //     retried"): the events after it are not handled, Quiltt delivers again;
-//   - 503 Service Unavailable with Retry-After when another delivery holds
-//     the claim on an event ("event is being processed by another
-//     delivery"), and without it when Claims fails ("event store
-//     unavailable; will be retried"): Handle is not called for that event,
-//     Quiltt delivers again;
+//   - 503 Service Unavailable when another delivery holds the claim on an
+//     event ("event is being processed by another delivery"), with a
+//     Retry-After of ClaimLease in seconds (by then that delivery has
+//     finished, or its lease has ended), and when Claims fails ("event
+//     store unavailable; will be retried"): Handle is not called for that
+//     event, and Quiltt delivers again;
 //   - 204 No Content once every event was handled (or had been already).
 //
 // Handle is never called for a delivery answered 4xx. A 5xx rather than a
