@@ -19,10 +19,10 @@ const secret = "whsec_bench_0123456789abcdef"
 
 // quilttBody is the balances doc page's sample event, the body the root
 // module's BenchmarkVerifyAndParseWebhook uses too.
-func quilttBody(b *testing.B) []byte {
+func quilttBody(tb testing.TB) []byte {
 	body, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "webhook", "balance_created_event.json"))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return body
 }
@@ -30,7 +30,7 @@ func quilttBody(b *testing.B) []byte {
 // stripeBody returns a balance.available event of stripe-go's API version,
 // its data object padded to exactly size bytes in all, so that both
 // libraries verify and decode as many bytes.
-func stripeBody(b *testing.B, size int) []byte {
+func stripeBody(tb testing.TB, size int) []byte {
 	const format = `{"id":"evt_1QmJ3b2eZvKYlo2C8nRtVw4p","object":"event","api_version":%q,"created":1767332561,` +
 		`"data":{"object":{"object":"balance","available":[{"amount":11000,"currency":"usd","source_types":{"card":11000}}],` +
 		`"livemode":false,"pending":[{"amount":0,"currency":"usd"}]%s}},` +
@@ -39,13 +39,38 @@ func stripeBody(b *testing.B, size int) []byte {
 	pad := size - len(bare)
 	const field = `,"note":""`
 	if pad < len(field) {
-		b.Fatalf("the Stripe event (%d bytes) does not fit in %d bytes", len(bare), size)
+		tb.Fatalf("the Stripe event (%d bytes) does not fit in %d bytes", len(bare), size)
 	}
 	body := []byte(fmt.Sprintf(format, stripe.APIVersion, `,"note":"`+strings.Repeat("x", pad-len(field))+`"`))
 	if len(body) != size {
-		b.Fatalf("Stripe event of %d bytes, want %d", len(body), size)
+		tb.Fatalf("Stripe event of %d bytes, want %d", len(body), size)
 	}
 	return body
+}
+
+// TestSameJobSameSize checks what the benchmarks compare: both libraries
+// accept their delivery, of the same size, and refuse it signed with
+// another secret.
+func TestSameJobSameSize(t *testing.T) {
+	qb := quilttBody(t)
+	sb := stripeBody(t, len(qb))
+	if len(qb) != len(sb) {
+		t.Fatalf("sizes %d and %d", len(qb), len(sb))
+	}
+	now := time.Now()
+	if err := quiltt.VerifyWebhook(qb, quilttest.SignWebhook(qb, secret, now), secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := quiltt.VerifyWebhook(qb, quilttest.SignWebhook(qb, "whsec_other", now), secret); err == nil {
+		t.Fatal("quiltt accepted another secret")
+	}
+	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: sb, Secret: secret, Timestamp: now})
+	if _, err := webhook.ConstructEvent(sb, signed.Header, secret); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := webhook.ConstructEvent(sb, signed.Header, "whsec_other"); err == nil {
+		t.Fatal("stripe-go accepted another secret")
+	}
 }
 
 // BenchmarkVerifyAndParseWebhook is the SDK's path for one delivery, as the
