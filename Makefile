@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 20000x
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all test generate check-generated vet lint race matrix fuzz-brief fuzz bench
+.PHONY: all test generate check-generated vet lint race matrix fuzz-brief fuzz bench bench-stripe
 
 all: test
 
@@ -47,3 +47,9 @@ test: vet check-generated lint race matrix fuzz-brief
 ## bench: every benchmark beside its baseline; writes BENCHMARKS.md
 bench:
 	@scripts/bench.sh
+
+## bench-stripe: only the comparison with stripe-go's webhook path (its own module), in BENCHCOUNT rounds; prints its table
+bench-stripe:
+	@for round in $$(seq $${BENCHCOUNT:-5}); do \
+		(cd internal/benchcmp/stripe && $(GO) test -run='^$$' -bench=. -benchmem -count=1 ./...) || exit 1; \
+	done | $(GO) run ./internal/benchreport

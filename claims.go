@@ -5,6 +5,20 @@ import (
 	"time"
 )
 
+// DefaultClaimLease is how long a WebhookHandler's claim on an event lasts
+// when no other lease is set: longer than a callback should ever take, so
+// that a slow callback keeps its event, and short enough that the event of
+// a replica that died mid-callback is handled again within minutes.
+const DefaultClaimLease = 2 * time.Minute
+
+// DefaultClaimRetention is how long a WebhookHandler remembers an event it
+// processed when no other retention is set: 72 hours. Quiltt redelivers
+// what did not get a 2xx, but documents neither how often nor for how long
+// (UNCONFIRMED); 72 hours is the redelivery window of comparable senders
+// (Stripe retries for up to three days), so that a late redelivery is
+// still skipped. Set a longer retention if Quiltt's window proves longer.
+const DefaultClaimRetention = 72 * time.Hour
+
 // ClaimState says what a claim on a webhook event found.
 type ClaimState int
 

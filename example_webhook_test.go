@@ -2,11 +2,14 @@ package quiltt_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"time"
 
@@ -97,13 +100,38 @@ func ExampleNewWebhookHandler() {
 	handler.ServeHTTP(w, exampleDelivery("whsec_example"))
 	fmt.Println(w.Code)
 
+	// A refusal answers a reason for Quiltt's delivery log, and is logged
+	// through slog.Default().
 	w = httptest.NewRecorder()
 	handler.ServeHTTP(w, exampleDelivery("whsec_forged"))
-	fmt.Println(w.Code)
+	fmt.Print(w.Code, " ", w.Body.String())
 	// Output:
 	// balance of acct_12wm3n4PaWHdcMgu6ZVDx5 is 110.00
 	// 204
-	// 401
+	// 401 signature does not match
+}
+
+func ExampleNewWebhookHandlerWithLogger() {
+	// Your service's logger; here one that writes to stdout, without times.
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	handler := quiltt.NewWebhookHandlerWithLogger("whsec_example", func(context.Context, quiltt.Event) error {
+		return errors.New("ledger unavailable")
+	}, logger)
+	handler.MaxBodyBytes = 64 << 10 // the returned *WebhookHandler can be adjusted before serving
+
+	w := httptest.NewRecorder()
+	handler.ServeHTTP(w, exampleDelivery("whsec_example"))
+	fmt.Print(w.Code, " ", w.Body.String())
+	// Output:
+	// level=ERROR msg="quiltt: webhook callback failed" event=evt_12wkam1rFDQg0m8OLObJM1 type=balance.created status=500 reason="callback failed; will be retried" error="ledger unavailable"
+	// 500 callback failed; will be retried
 }
 
 func ExampleWebhookHandler() {
@@ -116,7 +144,11 @@ func ExampleWebhookHandler() {
 		Verifier:     v,
 		Handle:       func(context.Context, quiltt.Event) error { calls++; return nil },
 		MaxBodyBytes: 64 << 10,
-		Seen:         quiltt.NewMemorySeenEvents(10000), // skip redelivered events
+		// Skip redelivered events. Across replicas, share one store
+		// (package redisstore) instead.
+		Claims:         quiltt.NewMemoryClaimStore(10000),
+		ClaimLease:     time.Minute,    // longer than Handle ever takes
+		ClaimRetention: 96 * time.Hour, // how long redeliveries are skipped
 	}
 	for range 2 { // the same delivery twice, as Quiltt may send it
 		w := httptest.NewRecorder()
@@ -128,6 +160,70 @@ func ExampleWebhookHandler() {
 	// 204
 	// 204
 	// calls: 1
+}
+
+func ExampleMemoryClaimStore() {
+	ctx := context.Background()
+	store := quiltt.NewMemoryClaimStore(10000)
+
+	first, _ := store.Claim(ctx, "evt_12wkam1rFDQg0m8OLObJM1", 2*time.Minute)
+	fmt.Println("first delivery:", first.State)
+	second, _ := store.Claim(ctx, "evt_12wkam1rFDQg0m8OLObJM1", 2*time.Minute)
+	fmt.Println("concurrent delivery:", second.State) // answer 503: Quiltt delivers again
+
+	// The first delivery's callback succeeded: the event is done.
+	if err := store.Done(ctx, first, 72*time.Hour); err != nil {
+		log.Fatal(err)
+	}
+	third, _ := store.Claim(ctx, "evt_12wkam1rFDQg0m8OLObJM1", 2*time.Minute)
+	fmt.Println("redelivery:", third.State) // skip it
+	// Output:
+	// first delivery: acquired
+	// concurrent delivery: busy
+	// redelivery: done
+}
+
+func ExampleEvent_Balance() {
+	payload, err := quiltt.ParseWebhook([]byte(exampleBody))
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, err := payload.Events[0].Balance()
+	if err != nil {
+		log.Fatal(err) // ErrWebhookEventType on another type; ErrWebhookPayload on a bad record
+	}
+	fmt.Println(b.ID, b.AccountID, b.Source, b.At.Format(time.RFC3339))
+	fmt.Println("current", b.Current, "available", b.Available, "limit", b.Limit) // nil: not reported
+	// Output:
+	// bal_12wm3nAz3ZSpYWxauhLqrf acct_12wm3n4PaWHdcMgu6ZVDx5 REFRESH 2024-06-07T08:27:37Z
+	// current 110 available 100 limit <nil>
+}
+
+func ExampleEvent_Account() {
+	e := quiltt.Event{ID: "evt_12wkam1rFDQg0m8OLObJA1", Type: quiltt.EventAccountVerified, Record: json.RawMessage(
+		`{"id":"acct_12wm3n4PaWHdcMgu6ZVDx5","connectionId":"conn_12wm3n1qPRWq8ilgRqhKMx","at":"2026-01-02T05:40:02Z",` +
+			`"state":"OPEN","metadata":{"ledgerId":"L-4471"},"createdAt":"2024-06-01T18:55:35Z","updatedAt":"2026-01-02T05:43:09Z"}`)}
+	a, err := e.Account()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(a.ID, "via", a.ConnectionID, a.State, string(a.Metadata))
+	// Output: acct_12wm3n4PaWHdcMgu6ZVDx5 via conn_12wm3n1qPRWq8ilgRqhKMx OPEN {"ledgerId":"L-4471"}
+}
+
+func ExampleEvent_Connection() {
+	e := quiltt.Event{ID: "evt_12wkam1rFDQg0m8OLObJC1", Type: quiltt.EventConnectionSyncedErroredRepairable, Record: json.RawMessage(
+		`{"id":"conn_12wm3n1qPRWq8ilgRqhKMx","at":"2026-01-02T05:40:02Z","provider":"PLAID","features":[],` +
+			`"products":["ACCOUNT_BALANCES_AND_TRANSACTIONS"],"status":"ERROR_REPAIRABLE","metadata":null,` +
+			`"createdAt":"2024-06-01T18:55:30Z","updatedAt":"2026-01-02T05:40:02Z"}`)}
+	c, err := e.Connection()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if c.Status == quiltt.ConnectionStatusErrorRepairable {
+		fmt.Println(c.ID, "on", c.Provider, "needs the user to reconnect; products", c.Products)
+	}
+	// Output: conn_12wm3n1qPRWq8ilgRqhKMx on PLAID needs the user to reconnect; products [ACCOUNT_BALANCES_AND_TRANSACTIONS]
 }
 
 func ExampleBalance_AmountOwed() {

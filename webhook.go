@@ -164,14 +164,43 @@ func verifyWebhook(body []byte, header http.Header, keys [][]byte, tol time.Dura
 		return ErrWebhookSignature
 	}
 	skew := now.Unix() - unix
-	if skew > int64(tol/time.Second) {
-		return fmt.Errorf("%w: signed %d s ago, tolerance %v", ErrWebhookTimestamp, skew, tol)
-	}
-	if -skew > int64(tol/time.Second) {
-		return fmt.Errorf("%w: signed %d s in the future, tolerance %v", ErrWebhookTimestamp, -skew, tol)
+	if skew > int64(tol/time.Second) || -skew > int64(tol/time.Second) {
+		return &windowError{skew: skew, tol: tol}
 	}
 	return nil
 }
+
+// windowError is the error of a genuine delivery signed outside the
+// tolerance. It wraps ErrWebhookTimestamp; the handler names the window in
+// its answer.
+type windowError struct {
+	skew int64 // now − timestamp, in seconds
+	tol  time.Duration
+}
+
+func (e *windowError) Error() string {
+	if e.skew < 0 {
+		return fmt.Sprintf("%v: signed %d s in the future, tolerance %v", ErrWebhookTimestamp, -e.skew, e.tol)
+	}
+	return fmt.Sprintf("%v: signed %d s ago, tolerance %v", ErrWebhookTimestamp, e.skew, e.tol)
+}
+
+func (e *windowError) Unwrap() error { return ErrWebhookTimestamp }
+
+// headerError is the error of a delivery whose Quiltt-Signature or
+// Quiltt-Timestamp header is missing or malformed (before any signature is
+// compared). It wraps ErrWebhookSignature or ErrWebhookTimestamp.
+type headerError struct {
+	sentinel error
+	header   string
+	problem  string // "missing", "is not Unix seconds", …
+}
+
+func (e *headerError) Error() string {
+	return fmt.Sprintf("%v: %s", e.sentinel, e.problem)
+}
+
+func (e *headerError) Unwrap() error { return e.sentinel }
 
 // webhookTimestamp returns the one Quiltt-Timestamp value of header, which
 // must be a plain decimal integer: ASCII digits only, no sign, no space, no
@@ -181,19 +210,19 @@ func webhookTimestamp(header http.Header) (string, int64, error) {
 	vals := header.Values(HeaderTimestamp)
 	switch {
 	case len(vals) == 0 || vals[0] == "":
-		return "", 0, fmt.Errorf("%w: %s header missing", ErrWebhookTimestamp, HeaderTimestamp)
+		return "", 0, timestampError(HeaderTimestamp + " header missing")
 	case len(vals) > 1:
-		return "", 0, fmt.Errorf("%w: %d %s headers", ErrWebhookTimestamp, len(vals), HeaderTimestamp)
+		return "", 0, timestampError(fmt.Sprintf("%d %s headers", len(vals), HeaderTimestamp))
 	}
 	s := vals[0]
 	if len(s) > maxTimestampDigits || (s[0] == '0' && len(s) > 1) {
-		return "", 0, fmt.Errorf("%w: %s is not Unix seconds", ErrWebhookTimestamp, HeaderTimestamp)
+		return "", 0, timestampError(HeaderTimestamp + " is not Unix seconds")
 	}
 	var n int64
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < '0' || c > '9' {
-			return "", 0, fmt.Errorf("%w: %s is not Unix seconds", ErrWebhookTimestamp, HeaderTimestamp)
+			return "", 0, timestampError(HeaderTimestamp + " is not Unix seconds")
 		}
 		n = n*10 + int64(c-'0')
 	}
@@ -217,19 +246,27 @@ func webhookSignatures(header http.Header, sigs *[maxSignatures][signature.Size]
 				end++
 			}
 			if n == maxSignatures {
-				return 0, fmt.Errorf("%w: more than %d signatures in %s", ErrWebhookSignature, maxSignatures, HeaderSignature)
+				return 0, signatureError(fmt.Sprintf("more than %d signatures in %s", maxSignatures, HeaderSignature))
 			}
 			if !decodeSignature(v[start:end], &sigs[n]) {
-				return 0, fmt.Errorf("%w: malformed %s header", ErrWebhookSignature, HeaderSignature)
+				return 0, signatureError("malformed " + HeaderSignature + " header")
 			}
 			n++
 			start = end
 		}
 	}
 	if n == 0 {
-		return 0, fmt.Errorf("%w: %s header missing", ErrWebhookSignature, HeaderSignature)
+		return 0, signatureError(HeaderSignature + " header missing")
 	}
 	return n, nil
+}
+
+func timestampError(problem string) error {
+	return &headerError{sentinel: ErrWebhookTimestamp, header: HeaderTimestamp, problem: problem}
+}
+
+func signatureError(problem string) error {
+	return &headerError{sentinel: ErrWebhookSignature, header: HeaderSignature, problem: problem}
 }
 
 // decodeSignature decodes one base64std signature of exactly 32 bytes.

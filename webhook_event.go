@@ -175,28 +175,6 @@ func ParseWebhook(body []byte) (*WebhookPayload, error) {
 	return p, nil
 }
 
-// jsonProblem describes a decoding error without echoing the body.
-func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("%s: want %s, got JSON %s", typ.Field, typ.Type, typ.Value)
-	}
-	// Errors of field decoders (times, amounts) may quote the value:
-	// keep them short.
-	msg := err.Error()
-	if len(msg) > maxProblemLen {
-		msg = msg[:maxProblemLen] + "…"
-	}
-	return msg
-}
-
-// maxProblemLen caps the length of a decoding error's description.
-const maxProblemLen = 160
-
 // nullToNil turns an absent or null raw value into nil.
 func nullToNil(m json.RawMessage) json.RawMessage {
 	if len(m) == 0 || bytes.Equal(m, []byte("null")) {

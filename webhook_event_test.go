@@ -88,17 +88,20 @@ func TestParseWebhookEnvelope(t *testing.T) {
 
 	conn, err := p.Events[2].Connection()
 	require.NoError(t, err)
-	assert.Equal(t, &quiltt.Connection{ID: "conn_12wm3n1qPRWq8ilgRqhKMx", Provider: quiltt.ProviderPlaid, Status: quiltt.ConnectionStatusSynced}, conn)
+	assert.Equal(t, &quiltt.ConnectionRecord{
+		ID: "conn_12wm3n1qPRWq8ilgRqhKMx", At: time.Date(2026, 1, 2, 5, 40, 2, 0, time.UTC),
+		Provider: quiltt.ProviderPlaid, Status: quiltt.ConnectionStatusSynced,
+		Features: []string{}, Products: []string{"ACCOUNT_BALANCES_AND_TRANSACTIONS"},
+		CreatedAt: time.Date(2024, 6, 1, 18, 55, 30, 0, time.UTC), UpdatedAt: time.Date(2026, 1, 2, 5, 40, 2, 0, time.UTC),
+	}, conn)
 
 	acct, err := p.Events[3].Account()
 	require.NoError(t, err)
-	assert.Equal(t, "acct_12vAFU1c4t514E40Nb9NTW", acct.ID)
-	assert.Equal(t, quiltt.AccountKindCredit, acct.Kind)
-	assert.Equal(t, quiltt.ClassLiability, acct.Class())
-	assert.Equal(t, "4321", acct.Mask)
-	assert.Equal(t, quiltt.Institution{ID: "inst_1", Name: "Mock Bank"}, acct.Institution)
-	assert.Nil(t, acct.Metadata)
-	assert.Nil(t, acct.Balance)
+	assert.Equal(t, &quiltt.AccountRecord{
+		ID: "acct_12vAFU1c4t514E40Nb9NTW", ConnectionID: "conn_12wm3n1qPRWq8ilgRqhKMx",
+		At: time.Date(2026, 1, 2, 5, 40, 2, 0, time.UTC), State: quiltt.AccountStateOpen,
+		CreatedAt: time.Date(2024, 6, 1, 18, 55, 35, 0, time.UTC), UpdatedAt: time.Date(2026, 1, 2, 5, 40, 2, 0, time.UTC),
+	}, acct, "metadata null is nil")
 
 	unknown := p.Events[4]
 	assert.Equal(t, quiltt.EventType("transaction.created"), unknown.Type)
@@ -182,7 +185,7 @@ func TestEventBalanceRefusesBadRecords(t *testing.T) {
 		"bool amount":     {event(quiltt.EventBalanceCreated, `{"id":"bal_1","current":true}`), quiltt.ErrWebhookPayload},
 		"huge exponent":   {event(quiltt.EventBalanceCreated, `{"id":"bal_1","current":1e999999999}`), quiltt.ErrWebhookPayload},
 		"trailing comma":  {event(quiltt.EventBalanceCreated, `{"id":"bal_1",}`), quiltt.ErrWebhookPayload},
-		"account of bal":  {event(quiltt.EventAccountCreated, `{"id":"a","kind":1}`), quiltt.ErrWebhookPayload},
+		"account of bal":  {event(quiltt.EventAccountCreated, `{"id":"a","state":1}`), quiltt.ErrWebhookPayload},
 		"conn of account": {event(quiltt.EventAccountCreated, `{"id":"a"}`), nil},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -212,5 +215,100 @@ func TestEventBalanceExactAmounts(t *testing.T) {
 		assertAmount(t, amount, b.Available, amount)
 		assert.Nil(t, b.Current, "null is nil, never zero")
 		assert.Nil(t, b.Limit, "absent is nil, never zero")
+	}
+}
+
+// The REST Account of Quiltt's OpenAPI, every documented field decoded.
+func TestEventAccountRecord(t *testing.T) {
+	p, err := quiltt.ParseWebhook(readFixture(t, "account_verified_event.json"))
+	require.NoError(t, err)
+	require.Len(t, p.Events, 1)
+	e := p.Events[0]
+	assert.Equal(t, quiltt.EventAccountVerified, e.Type)
+
+	a, err := e.Account()
+	require.NoError(t, err)
+	assert.Equal(t, "acct_12wm3n4PaWHdcMgu6ZVDx5", a.ID)
+	assert.Equal(t, "conn_12wm3n1qPRWq8ilgRqhKMx", a.ConnectionID)
+	assert.Equal(t, time.Date(2026, 1, 2, 5, 40, 2, 0, time.UTC), a.At.UTC())
+	assert.Equal(t, quiltt.AccountStateOpen, a.State)
+	assert.JSONEq(t, `{"ledgerId":"L-4471"}`, string(a.Metadata))
+	assert.Equal(t, time.Date(2024, 6, 1, 18, 55, 35, 0, time.UTC), a.CreatedAt.UTC())
+	assert.Equal(t, time.Date(2026, 1, 2, 5, 43, 9, 0, time.UTC), a.UpdatedAt.UTC())
+
+	_, err = e.Connection()
+	assert.ErrorIs(t, err, quiltt.ErrWebhookEventType)
+	_, err = e.Balance()
+	assert.ErrorIs(t, err, quiltt.ErrWebhookEventType)
+}
+
+// The REST Connection of Quiltt's OpenAPI, every documented field decoded.
+func TestEventConnectionRecord(t *testing.T) {
+	p, err := quiltt.ParseWebhook(readFixture(t, "connection_synced_event.json"))
+	require.NoError(t, err)
+	require.Len(t, p.Events, 1)
+	e := p.Events[0]
+	assert.Equal(t, quiltt.EventConnectionSyncedSuccessful, e.Type)
+
+	c, err := e.Connection()
+	require.NoError(t, err)
+	assert.Equal(t, "conn_12wm3n1qPRWq8ilgRqhKMx", c.ID)
+	assert.Equal(t, time.Date(2026, 1, 2, 5, 40, 2, 0, time.UTC), c.At.UTC())
+	assert.Equal(t, quiltt.ProviderPlaid, c.Provider)
+	assert.Equal(t, quiltt.ConnectionStatusSynced, c.Status)
+	assert.Equal(t, []string{"ACCOUNT_BALANCE_REFRESHES"}, c.Features)
+	assert.Equal(t, []string{"ACCOUNT_BALANCES_AND_TRANSACTIONS", "ACCOUNT_BALANCE_REFRESHES"}, c.Products)
+	assert.Nil(t, c.Metadata, "null metadata is nil")
+	assert.Equal(t, time.Date(2024, 6, 1, 18, 55, 30, 0, time.UTC), c.CreatedAt.UTC())
+	assert.Equal(t, time.Date(2026, 1, 2, 5, 40, 2, 0, time.UTC), c.UpdatedAt.UTC())
+
+	_, err = e.Account()
+	assert.ErrorIs(t, err, quiltt.ErrWebhookEventType)
+}
+
+// Records keep what the SDK does not know: enum values it has never seen
+// decode as those strings, unknown fields are ignored, absent fields are
+// zero; every connection.* and account.* type has its accessor.
+func TestEventRecordsKeepUnknown(t *testing.T) {
+	conn := quiltt.Event{ID: "evt_1", Type: quiltt.EventConnectionDisconnected,
+		Record: json.RawMessage(`{"id":"conn_1","provider":"TELLER","status":"UPGRADING","products":["A_NEW_PRODUCT"],"institution":{"name":"undocumented"}}`)}
+	c, err := conn.Connection()
+	require.NoError(t, err)
+	assert.Equal(t, &quiltt.ConnectionRecord{ID: "conn_1", Provider: "TELLER", Status: "UPGRADING", Products: []string{"A_NEW_PRODUCT"}}, c)
+
+	acct := quiltt.Event{ID: "evt_2", Type: quiltt.EventAccountOwnersVerified,
+		Record: json.RawMessage(`{"id":"acct_1","state":"FROZEN","name":"not in the REST Account","kind":"CREDIT"}`)}
+	a, err := acct.Account()
+	require.NoError(t, err)
+	assert.Equal(t, &quiltt.AccountRecord{ID: "acct_1", State: "FROZEN"}, a)
+
+	for _, et := range []quiltt.EventType{quiltt.EventAccountCreated, quiltt.EventAccountOwnersVerified, quiltt.EventAccountReconnected, quiltt.EventAccountVerified} {
+		_, err := quiltt.Event{ID: "e", Type: et, Record: json.RawMessage(`{"id":"acct_1"}`)}.Account()
+		assert.NoError(t, err, et)
+	}
+	for _, et := range []quiltt.EventType{quiltt.EventConnectionCreated, quiltt.EventConnectionSyncedErroredRepairable, quiltt.EventConnectionSyncedSuccessfulHistorical} {
+		_, err := quiltt.Event{ID: "e", Type: et, Record: json.RawMessage(`{"id":"conn_1"}`)}.Connection()
+		assert.NoError(t, err, et)
+	}
+}
+
+func TestEventRecordsRefuseBadRecords(t *testing.T) {
+	for name, rec := range map[string]string{
+		"absent":       ``,
+		"null":         `null`,
+		"array":        `[]`,
+		"no id":        `{"state":"OPEN","status":"SYNCED"}`,
+		"id number":    `{"id":1}`,
+		"bad time":     `{"id":"x","at":"yesterday"}`,
+		"bad created":  `{"id":"x","createdAt":1}`,
+		"not JSON":     `{"id":"x",}`,
+		"list of ints": `{"id":"x","products":[1],"state":[]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := quiltt.Event{ID: "evt_1", Type: quiltt.EventAccountCreated, Record: json.RawMessage(rec)}.Account()
+			assert.ErrorIs(t, err, quiltt.ErrWebhookPayload, "account")
+			_, err = quiltt.Event{ID: "evt_1", Type: quiltt.EventConnectionCreated, Record: json.RawMessage(rec)}.Connection()
+			assert.ErrorIs(t, err, quiltt.ErrWebhookPayload, "connection")
+		})
 	}
 }

@@ -38,17 +38,80 @@ func (r *eventRecorder) handle(_ context.Context, e quiltt.Event) error {
 	return nil
 }
 
-func testHandler(t testing.TB, rec *eventRecorder, logs io.Writer) *quiltt.WebhookHandler {
+// logRecord is one record a logSink received, its attributes as text.
+type logRecord struct {
+	Level   slog.Level
+	Message string
+	Attrs   map[string]string
+}
+
+// logSink is a slog.Handler that keeps every record, so that tests assert
+// levels, messages and attributes, not the text of a line.
+type logSink struct {
+	mu      sync.Mutex
+	records []logRecord
+}
+
+func (s *logSink) Enabled(context.Context, slog.Level) bool { return true }
+func (s *logSink) WithAttrs([]slog.Attr) slog.Handler       { return s }
+func (s *logSink) WithGroup(string) slog.Handler            { return s }
+
+func (s *logSink) Handle(_ context.Context, r slog.Record) error {
+	rec := logRecord{Level: r.Level, Message: r.Message, Attrs: map[string]string{}}
+	r.Attrs(func(a slog.Attr) bool {
+		rec.Attrs[a.Key] = a.Value.String()
+		return true
+	})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.records = append(s.records, rec)
+	return nil
+}
+
+func (s *logSink) all() []logRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]logRecord(nil), s.records...)
+}
+
+// only returns the one record the sink holds, failing the test otherwise.
+func (s *logSink) only(t *testing.T) logRecord {
 	t.Helper()
-	h := &quiltt.WebhookHandler{Verifier: testVerifier(t, testSecret), Handle: rec.handle}
-	if logs != nil {
-		h.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	all := s.all()
+	require.Len(t, all, 1, "log records: %+v", all)
+	return all[0]
+}
+
+// assertClean checks that no record of s holds the secret or the body.
+func (s *logSink) assertClean(t *testing.T, body []byte) {
+	t.Helper()
+	for _, r := range s.all() {
+		text := r.Message
+		for k, v := range r.Attrs {
+			text += " " + k + "=" + v
+		}
+		assert.NotContains(t, text, testSecret)
+		assert.NotContains(t, text, rotatedSecret)
+		if len(body) > 0 {
+			assert.NotContains(t, text, string(body))
+		}
 	}
-	return h
+}
+
+// testHandler is a WebhookHandler for testSecret at the tests' clock,
+// without claims, logging to a fresh sink.
+func testHandler(t testing.TB, rec *eventRecorder) (*quiltt.WebhookHandler, *logSink) {
+	t.Helper()
+	sink := &logSink{}
+	return &quiltt.WebhookHandler{Verifier: testVerifier(t, testSecret), Handle: rec.handle, Logger: slog.New(sink)}, sink
 }
 
 func deliver(h http.Handler, method string, body []byte, header http.Header) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, "/hooks/quiltt", bytes.NewReader(body))
+	return deliverCtx(context.Background(), h, method, body, header)
+}
+
+func deliverCtx(ctx context.Context, h http.Handler, method string, body []byte, header http.Header) *httptest.ResponseRecorder {
+	req := httptest.NewRequestWithContext(ctx, method, "/hooks/quiltt", bytes.NewReader(body))
 	for k, v := range header {
 		req.Header[k] = v
 	}
@@ -57,15 +120,30 @@ func deliver(h http.Handler, method string, body []byte, header http.Header) *ht
 	return w
 }
 
+// assertAnswer checks a refusal: its status, and its plain-text reason.
+func assertAnswer(t *testing.T, w *httptest.ResponseRecorder, status int, reason string) {
+	t.Helper()
+	assert.Equal(t, status, w.Code)
+	assert.Equal(t, reason+"\n", w.Body.String())
+	assert.Equal(t, "text/plain; charset=utf-8", w.Header().Get("Content-Type"))
+}
+
 func TestWebhookHandlerServesEnvelopeInOrder(t *testing.T) {
 	body := readFixture(t, "envelope_several_events.json")
 	rec := &eventRecorder{}
-	w := deliver(testHandler(t, rec, nil), http.MethodPost, body, signedHeader(testSecret, testNow.Unix(), body))
+	h, sink := testHandler(t, rec)
+	w := deliver(h, http.MethodPost, body, signedHeader(testSecret, testNow.Unix(), body))
 	assert.Equal(t, http.StatusNoContent, w.Code)
+	assert.Empty(t, w.Body.String())
 	assert.Equal(t, []string{"evt_12wkam1rFDQg0m8OLObJM1", "evt_12wkam1rFDQg0m8OLObJM2", "evt_12wkam1rFDQg0m8OLObJM3", "evt_12wkam1rFDQg0m8OLObJM4", "evt_12wkam1rFDQg0m8OLObJM5"}, rec.ids)
+	assert.Empty(t, sink.all(), "an accepted delivery logs nothing")
 }
 
+// Every forgery is refused 401 with the reason a person can act on, logged
+// as a warning with that reason and the verifier's error; the callback is
+// not called; neither the answer nor the log holds a secret or the body.
 func TestWebhookHandlerRefusesForgeries(t *testing.T) {
+	reasons := map[string]string{}
 	for _, f := range forgeries(t) {
 		t.Run(f.name, func(t *testing.T) {
 			secrets := f.secrets
@@ -73,51 +151,96 @@ func TestWebhookHandlerRefusesForgeries(t *testing.T) {
 				secrets = []string{testSecret}
 			}
 			rec := &eventRecorder{}
-			var logs bytes.Buffer
+			sink := &logSink{}
 			v, _ := quiltt.NewWebhookVerifier(secrets...) // nil for an empty secret
 			if v != nil {
 				v.Now = fixedClock
 			}
-			h := &quiltt.WebhookHandler{Verifier: v, Handle: rec.handle, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+			h := &quiltt.WebhookHandler{Verifier: v, Handle: rec.handle, Logger: slog.New(sink)}
 			w := deliver(h, http.MethodPost, f.body, f.header)
-			want := http.StatusUnauthorized
-			if f.want == quiltt.ErrWebhookSecret {
-				want = http.StatusInternalServerError
-			}
-			assert.Equal(t, want, w.Code)
 			assert.Zero(t, rec.calls, "callback called for a refused delivery")
-			assert.NotContains(t, logs.String(), testSecret)
 			assert.NotContains(t, w.Body.String(), testSecret)
+			sink.assertClean(t, f.body)
+
+			r := sink.only(t)
+			if f.want == quiltt.ErrWebhookSecret {
+				assertAnswer(t, w, http.StatusInternalServerError, "webhook receiver misconfigured")
+				assert.Equal(t, slog.LevelError, r.Level)
+				assert.Equal(t, "quiltt: webhook handler misconfigured", r.Message)
+				return
+			}
+			assert.Equal(t, http.StatusUnauthorized, w.Code)
+			assert.Equal(t, slog.LevelWarn, r.Level)
+			assert.Equal(t, "quiltt: webhook delivery refused", r.Message)
+			assert.Equal(t, "401", r.Attrs["status"])
+			assert.Equal(t, strings.TrimSuffix(w.Body.String(), "\n"), r.Attrs["reason"])
+			assert.NotEmpty(t, r.Attrs["error"])
+			reasons[f.name] = r.Attrs["reason"]
+			switch {
+			case errors.Is(f.want, quiltt.ErrWebhookTimestamp):
+				assert.Contains(t, []string{"timestamp outside the 300 s window", "Quiltt-Timestamp header missing or malformed"}, r.Attrs["reason"])
+			default:
+				assert.Contains(t, []string{"signature does not match", "Quiltt-Signature header missing or malformed"}, r.Attrs["reason"])
+			}
 		})
 	}
+	// Each kind of reason was answered at least once.
+	seen := map[string]bool{}
+	for _, r := range reasons {
+		seen[r] = true
+	}
+	assert.Equal(t, map[string]bool{
+		"signature does not match": true, "Quiltt-Signature header missing or malformed": true,
+		"timestamp outside the 300 s window": true, "Quiltt-Timestamp header missing or malformed": true,
+	}, seen)
+}
+
+func TestWebhookHandlerWindowReasonNamesTheTolerance(t *testing.T) {
+	body := readFixture(t, "balance_created_event.json")
+	rec := &eventRecorder{}
+	h, sink := testHandler(t, rec)
+	h.Verifier.Tolerance = 90 * time.Second
+	w := deliver(h, http.MethodPost, body, signedHeader(testSecret, testNow.Unix()-91, body))
+	assertAnswer(t, w, http.StatusUnauthorized, "timestamp outside the 90 s window")
+	assert.Equal(t, "timestamp outside the 90 s window", sink.only(t).Attrs["reason"])
+	assert.Zero(t, rec.calls)
 }
 
 func TestWebhookHandlerStatusCodes(t *testing.T) {
 	body := readFixture(t, "balance_created_event.json")
 	good := signedHeader(testSecret, testNow.Unix(), body)
-	notJSON := []byte(`{"id":"evt_1",}`)
-	unknownShape := []byte(`{"hello":"world"}`)
 
-	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodHead, http.MethodDelete} {
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
 		rec := &eventRecorder{}
-		w := deliver(testHandler(t, rec, nil), method, body, good)
-		assert.Equal(t, http.StatusMethodNotAllowed, w.Code, method)
+		h, sink := testHandler(t, rec)
+		w := deliver(h, method, body, good)
+		assertAnswer(t, w, http.StatusMethodNotAllowed, "method not allowed: Quiltt delivers with POST")
 		assert.Equal(t, http.MethodPost, w.Header().Get("Allow"))
 		assert.Zero(t, rec.calls)
+		r := sink.only(t)
+		assert.Equal(t, slog.LevelWarn, r.Level)
+		assert.Equal(t, method, r.Attrs["method"])
 	}
 
-	for name, b := range map[string][]byte{"not JSON": notJSON, "unknown shape": unknownShape} {
+	for name, b := range map[string][]byte{"not JSON": []byte(`{"id":"evt_1",}`), "unknown shape": []byte(`{"hello":"world"}`)} {
 		rec := &eventRecorder{}
-		w := deliver(testHandler(t, rec, nil), http.MethodPost, b, signedHeader(testSecret, testNow.Unix(), b))
-		assert.Equal(t, http.StatusBadRequest, w.Code, name)
+		h, sink := testHandler(t, rec)
+		w := deliver(h, http.MethodPost, b, signedHeader(testSecret, testNow.Unix(), b))
+		assertAnswer(t, w, http.StatusBadRequest, "body is not a Quiltt webhook")
 		assert.Zero(t, rec.calls, name)
+		r := sink.only(t)
+		assert.Equal(t, slog.LevelWarn, r.Level, name)
+		assert.Equal(t, "quiltt: webhook delivery refused", r.Message, name)
+		assert.Contains(t, r.Attrs["error"], quiltt.ErrWebhookPayload.Error(), name)
+		sink.assertClean(t, b)
 	}
 
 	t.Run("body over the cap", func(t *testing.T) {
 		rec := &eventRecorder{}
-		h := testHandler(t, rec, nil)
+		h, sink := testHandler(t, rec)
 		h.MaxBodyBytes = int64(len(body) - 1)
-		assert.Equal(t, http.StatusRequestEntityTooLarge, deliver(h, http.MethodPost, body, good).Code)
+		assertAnswer(t, deliver(h, http.MethodPost, body, good), http.StatusRequestEntityTooLarge, "body larger than the receiver accepts")
+		assert.Equal(t, "407", sink.only(t).Attrs["limit"])
 		h.MaxBodyBytes = int64(len(body))
 		assert.Equal(t, http.StatusNoContent, deliver(h, http.MethodPost, body, good).Code)
 		big := bytes.Repeat([]byte(" "), quiltt.DefaultWebhookMaxBody+1)
@@ -129,123 +252,364 @@ func TestWebhookHandlerStatusCodes(t *testing.T) {
 	t.Run("callback fails", func(t *testing.T) {
 		env := readFixture(t, "envelope_several_events.json")
 		rec := &eventRecorder{fail: map[string]bool{"evt_12wkam1rFDQg0m8OLObJM2": true}}
-		var logs bytes.Buffer
-		w := deliver(testHandler(t, rec, &logs), http.MethodPost, env, signedHeader(testSecret, testNow.Unix(), env))
-		assert.Equal(t, http.StatusInternalServerError, w.Code)
+		h, sink := testHandler(t, rec)
+		w := deliver(h, http.MethodPost, env, signedHeader(testSecret, testNow.Unix(), env))
+		assertAnswer(t, w, http.StatusInternalServerError, "callback failed; will be retried")
 		assert.Equal(t, []string{"evt_12wkam1rFDQg0m8OLObJM1"}, rec.ids, "events after the failed one are not handled")
 		assert.Equal(t, 2, rec.calls)
-		assert.Contains(t, logs.String(), "evt_12wkam1rFDQg0m8OLObJM2")
-		assert.NotContains(t, logs.String(), testSecret)
+		r := sink.only(t)
+		assert.Equal(t, logRecord{Level: slog.LevelError, Message: "quiltt: webhook callback failed", Attrs: map[string]string{
+			"event": "evt_12wkam1rFDQg0m8OLObJM2", "type": "balance.created", "status": "500",
+			"reason": "callback failed; will be retried", "error": "downstream unavailable",
+		}}, r)
+		sink.assertClean(t, env)
 	})
 
 	t.Run("misconfigured", func(t *testing.T) {
 		rec := &eventRecorder{}
-		assert.Equal(t, http.StatusInternalServerError, deliver(quiltt.NewWebhookHandler("", rec.handle), http.MethodPost, body, good).Code)
-		assert.Equal(t, http.StatusInternalServerError, deliver(quiltt.NewWebhookHandler(testSecret, nil), http.MethodPost, body, good).Code)
-		assert.Equal(t, http.StatusInternalServerError, deliver(&quiltt.WebhookHandler{}, http.MethodPost, body, good).Code)
+		sink := &logSink{}
+		for _, h := range []*quiltt.WebhookHandler{
+			quiltt.NewWebhookHandlerWithLogger("", rec.handle, slog.New(sink)),
+			quiltt.NewWebhookHandlerWithLogger(testSecret, nil, slog.New(sink)),
+			{Logger: slog.New(sink)},
+		} {
+			assertAnswer(t, deliver(h, http.MethodPost, body, good), http.StatusInternalServerError, "webhook receiver misconfigured")
+		}
 		assert.Zero(t, rec.calls)
+		require.Len(t, sink.all(), 3)
+		for _, r := range sink.all() {
+			assert.Equal(t, slog.LevelError, r.Level)
+			assert.Equal(t, "quiltt: webhook handler misconfigured", r.Message)
+		}
 	})
 }
 
-// NewWebhookHandler over a real loopback server, with the real clock.
+// NewWebhookHandler over a real loopback server, with the real clock: it
+// reports to slog.Default(), and de-duplicates within the process.
 func TestNewWebhookHandlerOverHTTP(t *testing.T) {
+	sink := &logSink{}
+	prev := slog.Default()
+	slog.SetDefault(slog.New(sink))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+
 	rec := &eventRecorder{}
 	srv := httptest.NewServer(quiltt.NewWebhookHandler(testSecret, rec.handle))
 	defer srv.Close()
 	body := readFixture(t, "balance_created_event.json")
 
-	post := func(header http.Header) int {
+	post := func(header http.Header) (int, string) {
 		req, err := http.NewRequest(http.MethodPost, srv.URL+"/hooks/quiltt", bytes.NewReader(body))
 		require.NoError(t, err)
 		req.Header = header
 		resp, err := srv.Client().Do(req)
 		require.NoError(t, err)
-		_, _ = io.Copy(io.Discard, resp.Body)
+		text, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
 		require.NoError(t, resp.Body.Close())
-		return resp.StatusCode
+		return resp.StatusCode, string(text)
 	}
-	assert.Equal(t, http.StatusUnauthorized, post(signedHeader(testSecret, testNow.Unix()-3600, body)), "stale")
+	status, text := post(signedHeader(testSecret, time.Now().Unix()-3600, body))
+	assert.Equal(t, http.StatusUnauthorized, status, "stale")
+	assert.Equal(t, "timestamp outside the 300 s window\n", text)
 	assert.Empty(t, rec.ids)
-	assert.Equal(t, http.StatusNoContent, post(signedHeader(testSecret, time.Now().Unix(), body)))
-	assert.Equal(t, []string{"evt_12wkam1rFDQg0m8OLObJM1"}, rec.ids)
+	r := sink.only(t)
+	assert.Equal(t, slog.LevelWarn, r.Level)
+	assert.Equal(t, "timestamp outside the 300 s window", r.Attrs["reason"])
+	sink.assertClean(t, body)
+
+	status, _ = post(signedHeader(testSecret, time.Now().Unix(), body))
+	assert.Equal(t, http.StatusNoContent, status)
+	status, _ = post(signedHeader(testSecret, time.Now().Unix(), body))
+	assert.Equal(t, http.StatusNoContent, status, "a redelivery of a processed event")
+	assert.Equal(t, []string{"evt_12wkam1rFDQg0m8OLObJM1"}, rec.ids, "handled once")
 	srv.CloseClientConnections()
 }
 
-func TestWebhookHandlerSkipsSeenEvents(t *testing.T) {
+// claimingHandler is testHandler with a MemoryClaimStore at a fake clock.
+func claimingHandler(t *testing.T, rec *eventRecorder) (*quiltt.WebhookHandler, *logSink, *fakeClock) {
+	t.Helper()
+	h, sink := testHandler(t, rec)
+	clk := &fakeClock{t: testNow}
+	store := quiltt.NewMemoryClaimStore(0)
+	store.Now = clk.Now
+	h.Claims = store
+	return h, sink, clk
+}
+
+// 50 deliveries of one event at once, in one process: the callback runs
+// exactly once. While it runs, every other delivery is answered 503 with
+// Retry-After; once it is done, a redelivery is answered 204 without it.
+func TestWebhookHandlerConcurrentDeliveriesRunOnce(t *testing.T) {
+	body := readFixture(t, "balance_created_event.json")
+	header := signedHeader(testSecret, testNow.Unix(), body)
+	var calls int
+	var mu sync.Mutex
+	started, gate := make(chan struct{}), make(chan struct{})
+	h, sink, _ := claimingHandler(t, &eventRecorder{})
+	h.ClaimLease = 90 * time.Second
+	h.Handle = func(ctx context.Context, e quiltt.Event) error {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		close(started) // a second call would panic here
+		<-gate
+		return nil
+	}
+
+	const deliveries = 50
+	answers := make(chan *httptest.ResponseRecorder, deliveries)
+	var wg sync.WaitGroup
+	for range deliveries {
+		wg.Go(func() { answers <- deliver(h, http.MethodPost, body, header) })
+	}
+	<-started
+	// The holder waits at the gate: every other delivery is answered now.
+	for range deliveries - 1 {
+		w := <-answers
+		assertAnswer(t, w, http.StatusServiceUnavailable, "event is being processed by another delivery")
+		assert.Equal(t, "90", w.Header().Get("Retry-After"))
+	}
+	close(gate)
+	wg.Wait()
+	assert.Equal(t, http.StatusNoContent, (<-answers).Code)
+	assert.Equal(t, 1, calls)
+
+	w := deliver(h, http.MethodPost, body, header)
+	assert.Equal(t, http.StatusNoContent, w.Code, "redelivered after it was processed")
+	assert.Empty(t, w.Header().Get("Retry-After"))
+	assert.Equal(t, 1, calls)
+
+	busy := 0
+	for _, r := range sink.all() {
+		if r.Message == "quiltt: webhook event claimed by another delivery" {
+			busy++
+			assert.Equal(t, slog.LevelInfo, r.Level)
+			assert.Equal(t, "evt_12wkam1rFDQg0m8OLObJM1", r.Attrs["event"])
+			assert.Equal(t, "503", r.Attrs["status"])
+		}
+	}
+	assert.Equal(t, deliveries-1, busy)
+}
+
+// A failing callback releases its claim: the redelivery runs the failed
+// event and those after it, and skips those already processed.
+func TestWebhookHandlerFailureReleasesClaim(t *testing.T) {
 	env := readFixture(t, "envelope_several_events.json")
 	header := signedHeader(testSecret, testNow.Unix(), env)
 	rec := &eventRecorder{fail: map[string]bool{"evt_12wkam1rFDQg0m8OLObJM3": true}}
-	h := testHandler(t, rec, nil)
-	h.Seen = quiltt.NewMemorySeenEvents(0)
+	h, _, _ := claimingHandler(t, rec)
 
 	assert.Equal(t, http.StatusInternalServerError, deliver(h, http.MethodPost, env, header).Code)
 	assert.Equal(t, []string{"evt_12wkam1rFDQg0m8OLObJM1", "evt_12wkam1rFDQg0m8OLObJM2"}, rec.ids)
+	assert.Equal(t, 3, rec.calls)
 
-	// Quiltt delivers again: the two handled events are skipped.
+	// Quiltt delivers again at once (no lease to wait for): the failed event
+	// runs, the two processed ones are skipped.
 	rec.fail = nil
 	assert.Equal(t, http.StatusNoContent, deliver(h, http.MethodPost, env, header).Code)
 	assert.Equal(t, []string{"evt_12wkam1rFDQg0m8OLObJM1", "evt_12wkam1rFDQg0m8OLObJM2",
 		"evt_12wkam1rFDQg0m8OLObJM3", "evt_12wkam1rFDQg0m8OLObJM4", "evt_12wkam1rFDQg0m8OLObJM5"}, rec.ids)
+	assert.Equal(t, 6, rec.calls)
 
 	// And once more: nothing left to do, still 2xx.
-	calls := rec.calls
 	assert.Equal(t, http.StatusNoContent, deliver(h, http.MethodPost, env, header).Code)
-	assert.Equal(t, calls, rec.calls)
+	assert.Equal(t, 6, rec.calls)
 }
 
-// failingStore is a SeenEvents whose every call fails.
-type failingStore struct{ seenErr, markErr error }
+// Processed events are remembered for ClaimRetention, then forgotten.
+func TestWebhookHandlerRetention(t *testing.T) {
+	body := readFixture(t, "balance_created_event.json")
+	rec := &eventRecorder{}
+	h, _, clk := claimingHandler(t, rec)
+	h.ClaimRetention = time.Hour
+	h.Verifier.Now = clk.Now
+	for _, step := range []struct {
+		advance time.Duration
+		calls   int
+	}{{0, 1}, {59 * time.Minute, 1}, {time.Minute, 2}} {
+		clk.Advance(step.advance)
+		assert.Equal(t, http.StatusNoContent, deliver(h, http.MethodPost, body, signedHeader(testSecret, clk.Now().Unix(), body)).Code)
+		assert.Equal(t, step.calls, rec.calls, "after %v", step.advance)
+	}
+}
 
-func (f failingStore) Seen(context.Context, string) (bool, error) { return false, f.seenErr }
-func (f failingStore) MarkSeen(context.Context, string) error     { return f.markErr }
-
-func TestWebhookHandlerStoreFailure(t *testing.T) {
+// The callback's context ends with its lease; the claim is settled even
+// when Quiltt hung up (the request's context ended) and when the callback
+// panics.
+func TestWebhookHandlerSettlesClaims(t *testing.T) {
 	body := readFixture(t, "balance_created_event.json")
 	header := signedHeader(testSecret, testNow.Unix(), body)
-	for name, store := range map[string]failingStore{
-		"Seen fails":     {seenErr: errors.New("db down")},
-		"MarkSeen fails": {markErr: errors.New("db down")},
-	} {
+
+	t.Run("deadline is the lease", func(t *testing.T) {
+		h, _, _ := claimingHandler(t, &eventRecorder{})
+		h.ClaimLease = 45 * time.Second
+		var deadline time.Time
+		var ok bool
+		h.Handle = func(ctx context.Context, _ quiltt.Event) error {
+			deadline, ok = ctx.Deadline()
+			return nil
+		}
+		before := time.Now()
+		require.Equal(t, http.StatusNoContent, deliver(h, http.MethodPost, body, header).Code)
+		require.True(t, ok, "the callback's context has a deadline")
+		assert.WithinRange(t, deadline, before.Add(45*time.Second), time.Now().Add(45*time.Second))
+	})
+
+	t.Run("Quiltt hung up", func(t *testing.T) {
 		rec := &eventRecorder{}
-		h := testHandler(t, rec, nil)
-		h.Seen = store
-		assert.Equal(t, http.StatusInternalServerError, deliver(h, http.MethodPost, body, header).Code, name)
-	}
+		h, sink := testHandler(t, rec)
+		h.Claims = &failingClaims{} // refuses an ended context, as a remote store does
+		ctx, cancel := context.WithCancel(context.Background())
+		h.Handle = func(context.Context, quiltt.Event) error {
+			cancel() // the request's context ends as the callback succeeds
+			rec.calls++
+			return nil
+		}
+		deliverCtx(ctx, h, http.MethodPost, body, header)
+		assert.Equal(t, http.StatusNoContent, deliver(h, http.MethodPost, body, header).Code)
+		assert.Equal(t, 1, rec.calls, "marked done despite the ended context")
+		r := sink.only(t)
+		assert.Equal(t, logRecord{Level: slog.LevelDebug, Message: "quiltt: webhook event already processed; skipped",
+			Attrs: map[string]string{"event": "evt_12wkam1rFDQg0m8OLObJM1", "type": "balance.created"}}, r, "the redelivery was skipped")
+	})
+
+	t.Run("callback panics", func(t *testing.T) {
+		rec := &eventRecorder{}
+		h, _, _ := claimingHandler(t, rec)
+		h.Handle = func(context.Context, quiltt.Event) error { panic("callback bug") }
+		assert.PanicsWithValue(t, "callback bug", func() { deliver(h, http.MethodPost, body, header) })
+		h.Handle = rec.handle
+		assert.Equal(t, http.StatusNoContent, deliver(h, http.MethodPost, body, header).Code, "the claim was released")
+		assert.Equal(t, 1, rec.calls)
+	})
 }
 
-func TestMemorySeenEventsIsBounded(t *testing.T) {
-	ctx := context.Background()
-	m := quiltt.NewMemorySeenEvents(3)
-	for _, id := range []string{"a", "b", "c", "a", "d"} {
-		require.NoError(t, m.MarkSeen(ctx, id))
-	}
-	for id, want := range map[string]bool{"a": false, "b": true, "c": true, "d": true, "e": false} {
-		seen, err := m.Seen(ctx, id)
-		require.NoError(t, err)
-		assert.Equal(t, want, seen, id)
-	}
-
-	var zero quiltt.MemorySeenEvents
-	seen, err := zero.Seen(ctx, "a")
-	require.NoError(t, err)
-	assert.False(t, seen)
-	require.NoError(t, zero.MarkSeen(ctx, "a"))
-	seen, _ = zero.Seen(ctx, "a")
-	assert.True(t, seen)
+// failingClaims is a ClaimStore whose calls fail as configured, and, as a
+// store across the network would, when their context has ended; it counts
+// Done and Release.
+type failingClaims struct {
+	quiltt.MemoryClaimStore
+	claimErr, doneErr, releaseErr error
+	state                         quiltt.ClaimState // answered by Claim when set
+	mu                            sync.Mutex
+	dones, releases               int
 }
 
-func TestMemorySeenEventsConcurrent(t *testing.T) {
-	ctx := context.Background()
-	m := quiltt.NewMemorySeenEvents(64)
-	var wg sync.WaitGroup
-	for g := range 8 {
-		wg.Go(func() {
-			for i := range 200 {
-				id := strings.Repeat("x", g) + string(rune('a'+i%26))
-				_ = m.MarkSeen(ctx, id)
-				_, _ = m.Seen(ctx, id)
-			}
-		})
+func (f *failingClaims) Claim(ctx context.Context, id string, lease time.Duration) (quiltt.Claim, error) {
+	if f.claimErr != nil {
+		return quiltt.Claim{}, f.claimErr
 	}
-	wg.Wait()
+	if f.state != 0 {
+		return quiltt.Claim{EventID: id, State: f.state}, nil
+	}
+	return f.MemoryClaimStore.Claim(ctx, id, lease)
+}
+
+func (f *failingClaims) Done(ctx context.Context, c quiltt.Claim, retain time.Duration) error {
+	f.mu.Lock()
+	f.dones++
+	f.mu.Unlock()
+	if f.doneErr != nil {
+		return f.doneErr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return f.MemoryClaimStore.Done(ctx, c, retain)
+}
+
+func (f *failingClaims) Release(ctx context.Context, c quiltt.Claim) error {
+	f.mu.Lock()
+	f.releases++
+	f.mu.Unlock()
+	if f.releaseErr != nil {
+		return f.releaseErr
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return f.MemoryClaimStore.Release(ctx, c)
+}
+
+// A store that fails: no event is lost (a retryable 503, the callback not
+// called) and none processed twice (a processed event answers 2xx even
+// when it could not be marked done).
+func TestWebhookHandlerClaimStoreFailures(t *testing.T) {
+	body := readFixture(t, "balance_created_event.json")
+	header := signedHeader(testSecret, testNow.Unix(), body)
+	storeDown := errors.New("store unreachable")
+
+	t.Run("Claim fails", func(t *testing.T) {
+		rec := &eventRecorder{}
+		h, sink := testHandler(t, rec)
+		h.Claims = &failingClaims{claimErr: storeDown}
+		w := deliver(h, http.MethodPost, body, header)
+		assertAnswer(t, w, http.StatusServiceUnavailable, "event store unavailable; will be retried")
+		assert.Empty(t, w.Header().Get("Retry-After"))
+		assert.Zero(t, rec.calls, "callback not called")
+		r := sink.only(t)
+		assert.Equal(t, slog.LevelError, r.Level)
+		assert.Equal(t, "quiltt: webhook claim store failed", r.Message)
+		assert.Equal(t, "quiltt: claiming the event: store unreachable", r.Attrs["error"])
+		assert.Equal(t, "evt_12wkam1rFDQg0m8OLObJM1", r.Attrs["event"])
+	})
+
+	t.Run("Claim answers no known state", func(t *testing.T) {
+		rec := &eventRecorder{}
+		h, sink := testHandler(t, rec)
+		h.Claims = &failingClaims{state: quiltt.ClaimState(7)}
+		assertAnswer(t, deliver(h, http.MethodPost, body, header), http.StatusServiceUnavailable, "event store unavailable; will be retried")
+		assert.Zero(t, rec.calls)
+		assert.Equal(t, "quiltt: webhook claim store failed", sink.only(t).Message)
+	})
+
+	t.Run("Done fails", func(t *testing.T) {
+		rec := &eventRecorder{}
+		h, sink := testHandler(t, rec)
+		store := &failingClaims{doneErr: storeDown}
+		h.Claims = store
+		assert.Equal(t, http.StatusNoContent, deliver(h, http.MethodPost, body, header).Code, "processed: not redelivered")
+		assert.Equal(t, 1, rec.calls)
+		assert.Equal(t, 1, store.dones)
+		assert.Zero(t, store.releases, "a processed event is not released")
+		r := sink.only(t)
+		assert.Equal(t, slog.LevelError, r.Level)
+		assert.Equal(t, "quiltt: webhook event processed but not marked done", r.Message)
+		assert.Equal(t, "store unreachable", r.Attrs["error"])
+		// Its lease still holds off a concurrent redelivery.
+		w := deliver(h, http.MethodPost, body, header)
+		assert.Equal(t, http.StatusServiceUnavailable, w.Code)
+		assert.Equal(t, 1, rec.calls)
+	})
+
+	t.Run("Release fails", func(t *testing.T) {
+		rec := &eventRecorder{fail: map[string]bool{"evt_12wkam1rFDQg0m8OLObJM1": true}}
+		h, sink := testHandler(t, rec)
+		store := &failingClaims{releaseErr: storeDown}
+		h.Claims = store
+		assertAnswer(t, deliver(h, http.MethodPost, body, header), http.StatusInternalServerError, "callback failed; will be retried")
+		assert.Equal(t, 1, store.releases)
+		var messages []string
+		for _, r := range sink.all() {
+			messages = append(messages, r.Message)
+		}
+		assert.ElementsMatch(t, []string{"quiltt: webhook callback failed", "quiltt: webhook claim not released; the event waits for its lease to end"}, messages)
+	})
+}
+
+// NewWebhookHandlerWithLogger returns the handler with its defaults, to
+// adjust before serving.
+func TestNewWebhookHandlerWithLogger(t *testing.T) {
+	sink := &logSink{}
+	h := quiltt.NewWebhookHandlerWithLogger(testSecret, (&eventRecorder{}).handle, slog.New(sink))
+	require.NotNil(t, h.Verifier)
+	assert.IsType(t, &quiltt.MemoryClaimStore{}, h.Claims)
+	assert.Zero(t, h.MaxBodyBytes)
+	var handler http.Handler = h
+	w := deliver(handler, http.MethodPost, []byte(`{}`), http.Header{})
+	assertAnswer(t, w, http.StatusUnauthorized, "Quiltt-Timestamp header missing or malformed")
+	assert.Equal(t, "quiltt: webhook delivery refused", sink.only(t).Message)
+
+	_, isStruct := quiltt.NewWebhookHandler(testSecret, (&eventRecorder{}).handle).(*quiltt.WebhookHandler)
+	assert.True(t, isStruct, "NewWebhookHandler is the same handler")
 }

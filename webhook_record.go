@@ -8,68 +8,136 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+// The typed records of webhook events, decoded with encoding/json as
+// Quiltt's REST OpenAPI (2026-04-01) documents them: a balance.created
+// event carries a REST Balance, an account.* event a REST Account, a
+// connection.* event a REST Connection. These are not the GraphQL types:
+// the REST Account has no name, kind or institution, so it decodes into
+// AccountRecord, not Account.
+
+// AccountRecord is the record of an account.* webhook event (account.created,
+// account.verified, …): Quiltt's REST Account. Fields Quiltt leaves out are
+// zero; State keeps values the SDK has never seen as they are.
+type AccountRecord struct {
+	ID           string `json:"id"`           // acct_…
+	ConnectionID string `json:"connectionId"` // conn_…: the Connection the account came through
+	// At is when Quiltt last knew the account's state: typically when its
+	// data was last synced with the provider.
+	At    time.Time    `json:"at"`
+	State AccountState `json:"state"` // OPEN or CLOSED; a CLOSED account stops syncing
+	// Metadata is the account's custom metadata as raw JSON; nil when null
+	// or absent.
+	Metadata  json.RawMessage `json:"metadata"`
+	CreatedAt time.Time       `json:"createdAt"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+}
+
+// ConnectionRecord is the record of a connection.* webhook event
+// (connection.created, connection.synced.successful, …): Quiltt's REST
+// Connection. Fields Quiltt leaves out are zero; Provider, Status and the
+// entries of Features and Products keep values the SDK has never seen as
+// they are.
+type ConnectionRecord struct {
+	ID string `json:"id"` // conn_…
+	// At is when Quiltt last knew the connection's state: for an active
+	// connection its last successful sync, for a disconnected one the time
+	// it was disconnected.
+	At       time.Time        `json:"at"`
+	Provider Provider         `json:"provider"`
+	Status   ConnectionStatus `json:"status"`
+	// Products are the Quiltt products enabled on the connection, as Quiltt
+	// names them in the API version of the delivery; nil when absent.
+	Products []string `json:"products"`
+	// Features are the connection's features as Quiltt reports them; nil
+	// when absent.
+	Features []string `json:"features"`
+	// Metadata is the connection's custom metadata as raw JSON; nil when
+	// null or absent.
+	Metadata  json.RawMessage `json:"metadata"`
+	CreatedAt time.Time       `json:"createdAt"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+}
+
 // Balance returns the typed record of a balance.created event: a REST
-// Balance, with its accountId. Amounts are exact; a null or absent amount
-// is nil. It returns an error wrapping ErrWebhookEventType for an event of
-// another type, and one wrapping ErrWebhookPayload if the record is absent,
-// not an object, has no id, or holds an amount that is not a JSON number.
+// Balance, with its accountId. Amounts are exact; a null or absent amount is
+// nil, never zero; unknown fields are ignored.
+//
+// Failure modes:
+//   - an event of another type: an error wrapping ErrWebhookEventType;
+//   - a record that is absent, null or not a JSON object, that has no id,
+//     whose fields have the wrong JSON types, or that holds an amount that
+//     is not a JSON number (a quoted "1.5" is refused): an error wrapping
+//     ErrWebhookPayload.
 func (e Event) Balance() (*Balance, error) {
 	if e.Type != EventBalanceCreated {
 		return nil, fmt.Errorf("%w: Balance of a %q event", ErrWebhookEventType, e.Type)
 	}
 	var w wireBalance
-	if !fastBalance(e.Record, &w) {
-		w = wireBalance{}
-		if err := decodeRecord(e, &w); err != nil {
-			return nil, err
-		}
+	if err := decodeRecord(e, &w); err != nil {
+		return nil, err
 	}
 	if w.ID == "" {
 		return nil, fmt.Errorf("%w: event %s: balance record has no id", ErrWebhookPayload, e.ID)
 	}
-	return w.balance(), nil
+	return &Balance{
+		ID:        w.ID,
+		AccountID: w.AccountID,
+		At:        w.At,
+		Source:    w.Source,
+		Available: w.Available.decimal(),
+		Current:   w.Current.decimal(),
+		Limit:     w.Limit.decimal(),
+	}, nil
 }
 
-// Account returns the typed record of an account.* event (account.created,
-// account.verified, …). The webhook's account record is not documented
-// field by field: Account decodes the fields it shares with the GraphQL
-// Account (id, name, kind, taxonomy, mask, currencyCode, verified, state,
-// provider, institution, connection, transactedFirstOn, transactedLastOn,
-// metadata, balance) and leaves the others zero. It returns an error
-// wrapping ErrWebhookEventType for an event of another resource, and one
-// wrapping ErrWebhookPayload if the record is absent, not an object of that
-// shape, or has no id.
-func (e Event) Account() (*Account, error) {
+// Account returns the typed record of an account.* event: the REST Account
+// {id, connectionId, at, state, metadata, createdAt, updatedAt}. Unknown
+// fields are ignored.
+//
+// Failure modes:
+//   - an event whose type is not account.*: an error wrapping
+//     ErrWebhookEventType;
+//   - a record that is absent, null or not a JSON object, that has no id,
+//     or whose fields have the wrong JSON types: an error wrapping
+//     ErrWebhookPayload.
+func (e Event) Account() (*AccountRecord, error) {
 	if e.Type.Resource() != "account" {
 		return nil, fmt.Errorf("%w: Account of a %q event", ErrWebhookEventType, e.Type)
 	}
-	var w wireAccount
-	if err := decodeRecord(e, &w); err != nil {
+	a := &AccountRecord{}
+	if err := decodeRecord(e, a); err != nil {
 		return nil, err
 	}
-	if w.ID == "" {
+	if a.ID == "" {
 		return nil, fmt.Errorf("%w: event %s: account record has no id", ErrWebhookPayload, e.ID)
 	}
-	return w.account(), nil
+	a.Metadata = nullToNil(a.Metadata)
+	return a, nil
 }
 
-// Connection returns the typed record of a connection.* event (id,
-// provider, status; other fields are not documented and are left out). It
-// returns an error wrapping ErrWebhookEventType for an event of another
-// resource, and one wrapping ErrWebhookPayload if the record is absent, not
-// an object of that shape, or has no id.
-func (e Event) Connection() (*Connection, error) {
+// Connection returns the typed record of a connection.* event: the REST
+// Connection {id, at, provider, features, products, status, metadata,
+// createdAt, updatedAt}. Unknown fields are ignored.
+//
+// Failure modes:
+//   - an event whose type is not connection.*: an error wrapping
+//     ErrWebhookEventType;
+//   - a record that is absent, null or not a JSON object, that has no id,
+//     or whose fields have the wrong JSON types: an error wrapping
+//     ErrWebhookPayload.
+func (e Event) Connection() (*ConnectionRecord, error) {
 	if e.Type.Resource() != "connection" {
 		return nil, fmt.Errorf("%w: Connection of a %q event", ErrWebhookEventType, e.Type)
 	}
-	var w wireConnection
-	if err := decodeRecord(e, &w); err != nil {
+	c := &ConnectionRecord{}
+	if err := decodeRecord(e, c); err != nil {
 		return nil, err
 	}
-	if w.ID == "" {
+	if c.ID == "" {
 		return nil, fmt.Errorf("%w: event %s: connection record has no id", ErrWebhookPayload, e.ID)
 	}
-	return &Connection{ID: w.ID, Provider: w.Provider, Status: w.Status}, nil
+	c.Metadata = nullToNil(c.Metadata)
+	return c, nil
 }
 
 // decodeRecord decodes e's record, which must be a JSON object, into v.
@@ -112,72 +180,4 @@ type wireBalance struct {
 	Available *wireAmount   `json:"available"`
 	Current   *wireAmount   `json:"current"`
 	Limit     *wireAmount   `json:"limit"`
-}
-
-func (w *wireBalance) balance() *Balance {
-	return &Balance{
-		ID:        w.ID,
-		AccountID: w.AccountID,
-		At:        w.At,
-		Source:    w.Source,
-		Available: w.Available.decimal(),
-		Current:   w.Current.decimal(),
-		Limit:     w.Limit.decimal(),
-	}
-}
-
-// wireConnection is a connection record.
-type wireConnection struct {
-	ID       string           `json:"id"`
-	Provider Provider         `json:"provider"`
-	Status   ConnectionStatus `json:"status"`
-}
-
-// wireAccount is an account record, with the fields of the GraphQL Account.
-type wireAccount struct {
-	ID                string          `json:"id"`
-	Name              string          `json:"name"`
-	Kind              *AccountKind    `json:"kind"`
-	Taxonomy          []string        `json:"taxonomy"`
-	Mask              *string         `json:"mask"`
-	CurrencyCode      *string         `json:"currencyCode"`
-	Verified          bool            `json:"verified"`
-	State             AccountState    `json:"state"`
-	Provider          Provider        `json:"provider"`
-	Institution       *Institution    `json:"institution"`
-	Connection        *wireConnection `json:"connection"`
-	TransactedFirstOn *string         `json:"transactedFirstOn"`
-	TransactedLastOn  *string         `json:"transactedLastOn"`
-	Metadata          json.RawMessage `json:"metadata"`
-	Balance           *wireBalance    `json:"balance"`
-}
-
-func (w *wireAccount) account() *Account {
-	a := &Account{
-		ID:                w.ID,
-		Name:              w.Name,
-		Kind:              deref(w.Kind),
-		Taxonomy:          w.Taxonomy,
-		Mask:              deref(w.Mask),
-		CurrencyCode:      deref(w.CurrencyCode),
-		Verified:          w.Verified,
-		State:             w.State,
-		Provider:          w.Provider,
-		TransactedFirstOn: deref(w.TransactedFirstOn),
-		TransactedLastOn:  deref(w.TransactedLastOn),
-		Metadata:          nullToNil(w.Metadata),
-	}
-	if w.Institution != nil {
-		a.Institution = *w.Institution
-	}
-	if w.Connection != nil {
-		a.Connection = &Connection{ID: w.Connection.ID, Provider: w.Connection.Provider, Status: w.Connection.Status}
-	}
-	if w.Balance != nil {
-		a.Balance = w.Balance.balance()
-		if a.Balance.AccountID == "" {
-			a.Balance.AccountID = w.ID
-		}
-	}
-	return a
 }

@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Runs every benchmark of the module beside its baseline and writes the
-# medians and ratios into BENCHMARKS.md. BENCHCOUNT runs each (default 5).
+# Runs every benchmark of the module beside its baseline, and the
+# comparison with stripe-go (internal/benchcmp/stripe, a module of its own),
+# and writes the medians and ratios into BENCHMARKS.md. BENCHCOUNT rounds
+# (default 5): each round runs every benchmark once, so that a benchmark and
+# the one it is compared with share the machine's load of the moment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${BENCHCOUNT:-5}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-go test -run='^$' -bench=. -benchmem -count="$count" -timeout 30m ./... | tee "$out"
+for round in $(seq "$count"); do
+  echo "bench: round $round of $count"
+  go test -run='^$' -bench=. -benchmem -count=1 -timeout 30m ./... | tee -a "$out"
+  (cd internal/benchcmp/stripe && go test -run='^$' -bench=. -benchmem -count=1 -timeout 10m ./...) | tee -a "$out"
+done
 go run ./internal/benchreport < "$out" > BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md"
 cat BENCHMARKS.md

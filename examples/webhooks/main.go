@@ -1,5 +1,6 @@
 // Command webhooks serves Quiltt webhook deliveries with
-// quiltt.NewWebhookHandler and prints each event it accepts.
+// quiltt.NewWebhookHandlerWithLogger, prints each event it accepts, and logs
+// each delivery it refuses on stderr.
 //
 // Run it from the repository's root:
 //
@@ -26,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -81,8 +83,11 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	// The handler verifies the signature and decodes the delivery before
 	// calling the function, once per event; it answers 2xx only once the
 	// function succeeded for every event, so an error makes Quiltt deliver
-	// again.
-	mux.Handle(WebhookPath, quiltt.NewWebhookHandler(secret, func(_ context.Context, e quiltt.Event) error {
+	// again, and it skips an event it has already processed. Each refusal or
+	// failure is answered with a short reason (Quiltt's delivery log shows
+	// it) and logged here, on stderr, never with the body or the secret.
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	mux.Handle(WebhookPath, quiltt.NewWebhookHandlerWithLogger(secret, func(_ context.Context, e quiltt.Event) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if err := printEvent(stdout, e); err != nil {
@@ -93,7 +98,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		default:
 		}
 		return nil
-	}))
+	}, logger))
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -63,7 +63,12 @@ func TestRunRealMode(t *testing.T) {
 	}()
 
 	url := listeningURL(t, stderr)
-	go func() { _, _ = io.Copy(io.Discard, stderr) }() // the rest of stderr
+	var logs bytes.Buffer // the rest of stderr, read once copied
+	copied := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(&logs, stderr)
+		close(copied)
+	}()
 	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 
 	current, available := decimal.RequireFromString("110.00"), decimal.RequireFromString("100.0")
@@ -77,6 +82,10 @@ func TestRunRealMode(t *testing.T) {
 
 	cancel() // as SIGINT or SIGTERM would
 	require.NoError(t, <-done)
+	<-copied
+	// The forged delivery was reported on stderr, without the secret.
+	assert.Regexp(t, `level=WARN msg="quiltt: webhook delivery refused" status=401 reason="signature does not match"`, logs.String())
+	assert.NotContains(t, logs.String(), secret)
 	assert.Regexp(t, `^evt_\w+  balance.created  at \S+Z  account acct_12wm3n4PaWHdcMgu6ZVDx5  source REFRESH  current 110.00  available 100.00  limit —\n$`, stdout.String())
 }
 

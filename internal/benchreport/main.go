@@ -1,8 +1,11 @@
 // Command benchreport turns `go test -bench -benchmem` output (on stdin) into
-// the Markdown table of BENCHMARKS.md (on stdout). A benchmark named
-// BenchmarkXBaseline is the baseline of BenchmarkX: the report gives the
-// ratio of their median ns/op. Other metrics a benchmark reports (with
-// b.ReportMetric) are listed beside it.
+// the Markdown tables of BENCHMARKS.md (on stdout). A benchmark named
+// BenchmarkXBaseline is the baseline of BenchmarkX (the same work by hand):
+// the report gives the ratio of their median ns/op. A benchmark named
+// BenchmarkXVsLib is another library, Lib, doing BenchmarkX's job on input
+// of the same size: the report gives that ratio in a second table. Ratios
+// the project has set a target for show it, and whether it is met. Other
+// metrics a benchmark reports (with b.ReportMetric) are listed beside it.
 package main
 
 import (
@@ -24,6 +27,19 @@ type result struct {
 	metrics map[string][]float64 // unit → one value per run
 	order   []string             // units in first-seen order
 }
+
+// targets are the ratios the project has committed to, by the package and
+// name of the benchmark that is compared (BenchmarkX for its baseline,
+// BenchmarkXVsLib for another library): the ratio must not exceed them.
+var targets = map[string]float64{
+	// Issue 13: the webhook path within 1.5× of the hand-written floor
+	// (HMAC + json.Unmarshal) and under 0.75× of stripe-go's ConstructEvent.
+	"github.com/quiltt-go/quiltt.BenchmarkVerifyAndParseWebhook":                                  1.5,
+	"github.com/quiltt-go/quiltt/internal/benchcmp/stripe.BenchmarkVerifyAndParseWebhookVsStripe": 0.75,
+}
+
+// vsName matches the name of a benchmark of another library: BenchmarkXVsLib.
+var vsName = regexp.MustCompile(`^(Benchmark\w+?)Vs([A-Z]\w*)$`)
 
 var (
 	benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
@@ -87,38 +103,112 @@ func run(in io.Reader, out io.Writer) error {
 	fmt.Fprintf(out, "# Benchmarks\n\n")
 	fmt.Fprintf(out, "Written by `make bench` on %s: %s, %d CPUs, %s/%s, %s. Each figure is the median of the runs.\n",
 		time.Now().UTC().Format("2006-01-02"), cpu, runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
-	fmt.Fprintf(out, "A ratio compares a benchmark with its baseline, which does the same work by hand in the same process (lower is better; 1.00 is parity).\n\n")
-	fmt.Fprintf(out, "| benchmark | ns/op | B/op | allocs/op | baseline ns/op | baseline allocs/op | ratio | other metrics |\n")
-	fmt.Fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---|\n")
+	fmt.Fprintf(out, "A ratio compares a benchmark with its baseline, which does the same work by hand in the same process (lower is better; 1.00 is parity): the median of the ratios of the runs made side by side.\n\n")
+	// vs[X] lists the benchmarks of other libraries compared with X.
+	vs := map[string][]*result{}
 	for _, r := range results {
+		if m := vsName.FindStringSubmatch(r.name); m != nil && byName[r.pkg+"."+m[1]] != nil {
+			vs[r.pkg+"."+m[1]] = append(vs[r.pkg+"."+m[1]], r)
+		}
+	}
+	var rows []string
+	for _, r := range results {
+		key := r.pkg + "." + r.name
 		if strings.HasSuffix(r.name, "Baseline") {
-			if _, ok := byName[r.pkg+"."+strings.TrimSuffix(r.name, "Baseline")]; ok {
+			if _, ok := byName[strings.TrimSuffix(key, "Baseline")]; ok {
 				continue // shown on its benchmark's row
 			}
 		}
-		base := byName[r.pkg+"."+r.name+"Baseline"]
-		bns, ballocs, ratio := "", "", ""
+		if m := vsName.FindStringSubmatch(r.name); m != nil && byName[r.pkg+"."+m[1]] != nil {
+			continue // shown in the table of other libraries
+		}
+		base := byName[key+"Baseline"]
+		if base == nil && len(vs[key]) > 0 {
+			continue // only compared with other libraries: shown there
+		}
+		bns, ballocs, ratio, target := "", "", "", ""
 		if base != nil {
 			bns, ballocs = num(base, "ns/op"), num(base, "allocs/op")
-			if b := median(base.metrics["ns/op"]); b > 0 {
-				ratio = fmt.Sprintf("%.2f×", median(r.metrics["ns/op"])/b)
+			ratio, target = compare(r, base, key)
+		}
+		rows = append(rows, fmt.Sprintf("| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n", label(r),
+			num(r, "ns/op"), num(r, "B/op"), num(r, "allocs/op"), bns, ballocs, ratio, target, others(r)))
+	}
+	if len(rows) > 0 {
+		fmt.Fprintf(out, "| benchmark | ns/op | B/op | allocs/op | baseline ns/op | baseline allocs/op | ratio | target | other metrics |\n")
+		fmt.Fprintf(out, "|---|---:|---:|---:|---:|---:|---:|---|---|\n")
+		for _, row := range rows {
+			fmt.Fprint(out, row)
+		}
+	}
+	if len(vs) > 0 {
+		fmt.Fprintf(out, "\n## Against other libraries\n\n")
+		fmt.Fprintf(out, "Each row compares a benchmark with another library doing the same job on input of the same size, in the same process (lower is better).\n\n")
+		fmt.Fprintf(out, "| benchmark | ns/op | B/op | allocs/op | compared with | its ns/op | its B/op | its allocs/op | ratio | target | other metrics |\n")
+		fmt.Fprintf(out, "|---|---:|---:|---:|---|---:|---:|---:|---:|---|---|\n")
+		for _, r := range results {
+			for _, o := range vs[r.pkg+"."+r.name] {
+				ratio, target := compare(r, o, o.pkg+"."+o.name)
+				fmt.Fprintf(out, "| `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", label(r),
+					num(r, "ns/op"), num(r, "B/op"), num(r, "allocs/op"), vsName.FindStringSubmatch(o.name)[2],
+					num(o, "ns/op"), num(o, "B/op"), num(o, "allocs/op"), ratio, target, others(r))
 			}
 		}
-		var other []string
-		for _, u := range r.order {
-			if u != "ns/op" && u != "B/op" && u != "allocs/op" {
-				other = append(other, fmt.Sprintf("%s %s", num(r, u), u))
-			}
-		}
-		label := r.name
-		if sub := strings.TrimPrefix(strings.TrimPrefix(r.pkg, "github.com/quiltt-go/quiltt"), "/"); sub != "" {
-			label = sub + "." + r.name
-		}
-		fmt.Fprintf(out, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", label,
-			num(r, "ns/op"), num(r, "B/op"), num(r, "allocs/op"), bns, ballocs, ratio, strings.Join(other, ", "))
 	}
 	fmt.Fprintf(out, "\nReproduce with `make bench` (which runs `scripts/bench.sh`).\n")
 	return nil
+}
+
+// compare returns the ratio of r's ns/op to other's, and the target of
+// targetKey with whether the ratio meets it ("" when it has none). When both
+// ran as often, run i of one is paired with run i of the other (the rounds
+// of scripts/bench.sh run them side by side) and the ratio is the median of
+// the pairs' ratios, which a change of the machine's load between rounds
+// does not skew; otherwise it is the ratio of the medians.
+func compare(r, other *result, targetKey string) (ratio, target string) {
+	a, b := r.metrics["ns/op"], other.metrics["ns/op"]
+	if median(b) <= 0 {
+		return "", ""
+	}
+	x := median(a) / median(b)
+	if len(a) == len(b) {
+		pairs := make([]float64, len(a))
+		for i := range a {
+			if b[i] <= 0 {
+				return "", ""
+			}
+			pairs[i] = a[i] / b[i]
+		}
+		x = median(pairs)
+	}
+	ratio = fmt.Sprintf("%.2f×", x)
+	if t, ok := targets[targetKey]; ok {
+		verdict := "met"
+		if x > t {
+			verdict = "MISSED"
+		}
+		target = fmt.Sprintf("≤ %.2f×: %s", t, verdict)
+	}
+	return ratio, target
+}
+
+// label names r in the report: its package, when not the root, and name.
+func label(r *result) string {
+	if sub := strings.TrimPrefix(strings.TrimPrefix(r.pkg, "github.com/quiltt-go/quiltt"), "/"); sub != "" {
+		return sub + "." + r.name
+	}
+	return r.name
+}
+
+// others lists r's metrics beyond time and memory.
+func others(r *result) string {
+	var other []string
+	for _, u := range r.order {
+		if u != "ns/op" && u != "B/op" && u != "allocs/op" {
+			other = append(other, fmt.Sprintf("%s %s", num(r, u), u))
+		}
+	}
+	return strings.Join(other, ", ")
 }
 
 func num(r *result, unit string) string {
