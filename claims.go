@@ -75,7 +75,11 @@ type ClaimStore interface {
 	// busy or done.
 	Claim(ctx context.Context, eventID string, lease time.Duration) (Claim, error)
 	// Done marks the claimed event processed for retain, ending the lease.
-	// It does nothing (and returns nil) when c's lease is no longer held.
+	// It also marks it when c's lease ran out and no other delivery has
+	// claimed the event since (the callback did succeed: forgetting that
+	// would run it again on the next delivery). It does nothing (and
+	// returns nil) when another delivery holds a live lease on the event or
+	// it is already done.
 	Done(ctx context.Context, c Claim, retain time.Duration) error
 	// Release gives the lease up so that the next delivery can claim the
 	// event. It does nothing (and returns nil) when c's lease is no longer

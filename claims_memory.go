@@ -108,22 +108,39 @@ func (m *MemoryClaimStore) Claim(ctx context.Context, eventID string, lease time
 }
 
 // Done marks the event of c processed for retain (zero or less means
-// DefaultClaimRetention), ending its lease. It does nothing when c's lease
-// is no longer held: expired, released, taken over, or never acquired.
+// DefaultClaimRetention), ending its lease. It marks it too when c's lease
+// expired and no other delivery has claimed the event since. It does
+// nothing when another delivery holds a live lease on the event, when the
+// event is done already, or for a Claim that was never acquired.
 //
 // Failure modes: none; it returns nil.
 func (m *MemoryClaimStore) Done(_ context.Context, c Claim, retain time.Duration) error {
+	if c.Token == "" {
+		return nil
+	}
 	if retain <= 0 {
 		retain = DefaultClaimRetention
 	}
 	now := m.now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e := m.held(c, now)
-	if e == nil {
-		return nil
+	m.init()
+	e := m.entries[c.EventID]
+	switch {
+	case e == nil:
+		// The lease expired and was forgotten, or never stored: record it.
+		if len(m.entries) >= m.size && !m.makeRoom(now) {
+			return nil // full of live leases: nothing can be recorded
+		}
+		e = &claimEntry{id: c.EventID}
+		m.entries[c.EventID] = e
+	case e.token == "":
+		return nil // done already
+	case e.token != c.Token && e.expires.After(now):
+		return nil // another delivery holds a live lease
+	default:
+		m.leases.Remove(e.elem)
 	}
-	m.leases.Remove(e.elem)
 	e.token = ""
 	e.expires = now.Add(retain)
 	e.elem = m.done.PushBack(e)

@@ -92,11 +92,19 @@ func TestMemoryClaimStoreExpiredHolderCannotSettle(t *testing.T) {
 	require.NoError(t, m.Done(ctx, taken, time.Hour))
 	assert.Equal(t, quiltt.ClaimDone, claim(t, m, "evt_1", time.Minute).State)
 
-	// An expired lease that nobody took over is not held either.
+	// A lease that expired with nobody taking it over: the callback did
+	// succeed, so Done records it and a redelivery does not run it again.
 	late := claim(t, m, "evt_2", time.Minute)
 	clk.Advance(2 * time.Minute)
 	require.NoError(t, m.Done(ctx, late, time.Hour))
-	assert.Equal(t, quiltt.ClaimAcquired, claim(t, m, "evt_2", time.Minute).State)
+	assert.Equal(t, quiltt.ClaimDone, claim(t, m, "evt_2", time.Minute).State)
+	// Likewise once the expired lease was forgotten altogether.
+	gone := claim(t, m, "evt_4", time.Minute)
+	clk.Advance(2 * time.Minute)
+	require.NoError(t, m.Release(ctx, quiltt.Claim{EventID: "evt_4", Token: "not-the-lease"}))
+	m2, _ := newClaimStore(0)
+	require.NoError(t, m2.Done(ctx, gone, time.Hour), "a store that never saw the lease")
+	assert.Equal(t, quiltt.ClaimDone, claim(t, m2, "evt_4", time.Minute).State)
 
 	// Claims that never held a lease settle nothing.
 	require.NoError(t, m.Done(ctx, quiltt.Claim{EventID: "evt_3"}, time.Hour))

@@ -85,15 +85,15 @@ func (s *ClaimStore) Claim(ctx context.Context, eventID string, lease time.Durat
 }
 
 // Done marks the claimed event processed for retain, ending the lease: a
-// later claim within retain reports quiltt.ClaimDone. It does nothing, and
-// returns nil, when c's lease is no longer held (it ran out, and maybe
-// another delivery claimed the event since).
+// later claim within retain reports quiltt.ClaimDone. It marks the event
+// too when c's lease ran out and no delivery has claimed the event since.
+// It does nothing, and returns nil, when another delivery holds a live
+// lease on the event (that delivery settles it) or the event is done.
 //
 // The callback has succeeded by the time Done is called, and only the done
 // mark stands between it and a second run: so while Redis cannot answer,
 // Done tries again, pausing from 10 ms up to 500 ms between tries, until
-// Redis answers or ctx ends. Bound ctx by the lease: past it, the mark
-// would no longer count.
+// Redis answers or ctx ends.
 //
 // Failure modes:
 //   - c is not an acquired claim (no event ID or token), or retain is

@@ -149,6 +149,29 @@ func TestClaimExpiredLeaseIsClaimedAnew(t *testing.T) {
 	assert.Equal(t, quiltt.ClaimDone, c.State, "the new holder's Done counts")
 }
 
+// TestClaimDoneAfterTheLeaseRanOutUnclaimed: the callback succeeded after
+// its lease ran out and nobody claimed the event since, so Done still
+// records it and a redelivery does not run the callback again.
+func TestClaimDoneAfterTheLeaseRanOutUnclaimed(t *testing.T) {
+	srv := redistest.Start(t)
+	rdbs := replicas(t, srv, 2)
+	stores := []*redisstore.ClaimStore{newClaimStore(t, rdbs[0]), newClaimStore(t, rdbs[1])}
+	ctx := testCtx(t)
+
+	late, err := stores[0].Claim(ctx, "evt_late", 20*time.Millisecond)
+	require.NoError(t, err)
+	require.Equal(t, quiltt.ClaimAcquired, late.State)
+	eventually(t, "the 20 ms lease to run out", func() bool {
+		n, err := rdbs[0].Exists(ctx, redisstore.DefaultPrefix+":claim:evt_late").Result()
+		require.NoError(t, err)
+		return n == 0
+	})
+	require.NoError(t, stores[0].Done(ctx, late, time.Hour))
+	c, err := stores[1].Claim(ctx, "evt_late", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, quiltt.ClaimDone, c.State, "the late Done was recorded")
+}
+
 // TestClaimLeaseIsTheTTLAsked: the lease is the key's TTL on Redis, holding
 // the holder's token, and a busy claim leaves it alone.
 func TestClaimLeaseIsTheTTLAsked(t *testing.T) {

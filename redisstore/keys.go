@@ -157,15 +157,18 @@ return 2
 `)
 
 // claimDoneScript marks a claimed event done for a retention period, if the
-// lease is still the caller's.
+// lease is still the caller's, or if it ran out and nobody claimed the event
+// since (the callback succeeded: forgetting it would run it again). Another
+// delivery's live lease, or a done mark, is left alone.
 //
 //	KEYS[1] the claim key
 //	ARGV[1] the caller's token
 //	ARGV[2] the retention in ms
 //
-// It returns 1 when it marked the event, 0 when the lease was not held.
+// It returns 1 when it marked the event, 0 when it left the key alone.
 var claimDoneScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == 'lease:' .. ARGV[1] then
+local v = redis.call('GET', KEYS[1])
+if v == 'lease:' .. ARGV[1] or v == false then
   redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
   return 1
 end
