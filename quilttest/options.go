@@ -3,6 +3,7 @@ package quilttest
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -31,6 +32,9 @@ type config struct {
 	enforce       bool
 	apiVersion    string
 	prefix        string
+	apiListener   net.Listener // nil: a new loopback listener
+	authListener  net.Listener
+	logLimit      int // 0: no limit
 }
 
 func defaultConfig() config {
@@ -152,6 +156,36 @@ func WithPathPrefix(prefix string) Option {
 			return fmt.Errorf("quilttest: WithPathPrefix: %q is not a clean absolute path", prefix)
 		}
 		c.prefix = prefix
+		return nil
+	}
+}
+
+// WithListeners serves the API on api and the auth API on auth, instead of
+// on two new loopback listeners: for a fake on a fixed address, as
+// cmd/quilttest serves. URL and AuthURL are built from the listeners'
+// addresses, an unspecified host (":8080") reached on 127.0.0.1. The
+// server closes the listeners, also when NewServer fails. It fails if
+// either is nil or both are the same.
+func WithListeners(api, auth net.Listener) Option {
+	return func(c *config) error {
+		if api == nil || auth == nil || api == auth {
+			return errors.New("quilttest: WithListeners: need two distinct non-nil listeners")
+		}
+		c.apiListener, c.authListener = api, auth
+		return nil
+	}
+}
+
+// WithLogLimit keeps only the n most recent requests (Requests) and webhook
+// deliveries (Deliveries), for a server that runs for long, as
+// cmd/quilttest does; by default both logs keep everything. It fails
+// unless n >= 1.
+func WithLogLimit(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("quilttest: WithLogLimit: need n >= 1, got %d", n)
+		}
+		c.logLimit = n
 		return nil
 	}
 }
