@@ -128,9 +128,12 @@ func WithRateLimit(limit int, window time.Duration) Option {
 	}
 }
 
-// WithAPIVersion sets the Quiltt-Version answered to requests that send
-// none, DefaultAPIVersion by default. It fails unless version is a
-// YYYY-MM-DD date.
+// WithAPIVersion sets the API key's version, DefaultAPIVersion by default:
+// the Quiltt-Version a request that sends none is served at and answered
+// with (a date before 2026-04-01 also reads Account.type and
+// Account.origin), and the apiVersion of the key's introspection. The
+// known versions are 2024-01-01, 2025-04-01 and 2026-04-01; any date is
+// accepted. It fails unless version is a YYYY-MM-DD date.
 func WithAPIVersion(version string) Option {
 	return func(c *config) error {
 		if !isVersion(version) {
@@ -168,10 +171,10 @@ func WithPathPrefix(prefix string) Option {
 // either is nil or both are the same.
 func WithListeners(api, auth net.Listener) Option {
 	return func(c *config) error {
+		c.apiListener, c.authListener = api, auth // closed by NewServer if it fails
 		if api == nil || auth == nil || api == auth {
 			return errors.New("quilttest: WithListeners: need two distinct non-nil listeners")
 		}
-		c.apiListener, c.authListener = api, auth
 		return nil
 	}
 }

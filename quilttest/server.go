@@ -83,10 +83,11 @@ func newServer(opts []Option) (s *Server, err error) {
 	cfg := defaultConfig()
 	defer func() {
 		if err != nil { // the server owns the WithListeners listeners only once it runs
-			for _, l := range []net.Listener{cfg.apiListener, cfg.authListener} {
-				if l != nil {
-					_ = l.Close()
-				}
+			if cfg.apiListener != nil {
+				_ = cfg.apiListener.Close()
+			}
+			if cfg.authListener != nil && cfg.authListener != cfg.apiListener {
+				_ = cfg.authListener.Close()
 			}
 		}
 	}()
