@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -227,8 +228,13 @@ func (s *Server) version(r *http.Request) string {
 
 func (s *Server) log(rec Request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.requests = appendCapped(s.requests, rec, s.cfg.logLimit)
+	s.mu.Unlock()
+	if fn := s.cfg.onRequest; fn != nil {
+		rec.Header = rec.Header.Clone()
+		rec.Body = slices.Clone(rec.Body)
+		fn(rec)
+	}
 }
 
 // appendCapped appends v to list, dropping the oldest entries past limit

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,4 +127,32 @@ func TestWithLogLimit(t *testing.T) {
 	require.Len(t, reqs, 2)
 	assert.Equal(t, `{ b: profile { id } }`, reqs[0].Query)
 	assert.Equal(t, `{ c: profile { id } }`, reqs[1].Query)
+}
+
+// The hooks see every request and delivery as the logs record them.
+func TestHooks(t *testing.T) {
+	_, hookURL := newReceiver(t, http.StatusNoContent)
+	var mu sync.Mutex
+	var reqs []quilttest.Request
+	var dels []quilttest.Delivery
+	s := quilttest.NewTestServer(t, quilttest.WithRefreshDelay(quilttest.ManualRefresh),
+		quilttest.WithWebhook(hookURL, "whsec_hooks"),
+		quilttest.WithRequestHook(func(r quilttest.Request) { mu.Lock(); reqs = append(reqs, r); mu.Unlock() }),
+		quilttest.WithDeliveryHook(func(d quilttest.Delivery) { mu.Lock(); dels = append(dels, d); mu.Unlock() }))
+	gql(t, s, `{ profile { id } }`, nil)
+	r := do(t, s, http.MethodPost, "/v1/accounts/"+quilttest.CheckingAccountID+"/balances/refresh", "Bearer "+s.APIKey(), nil)
+	require.Equal(t, http.StatusAccepted, r.status)
+	require.Len(t, s.CompleteRefreshes(), 1)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, s.Requests(), reqs)
+	assert.Equal(t, "Basic [redacted]", reqs[0].Header.Get("Authorization"))
+	require.Len(t, dels, 1)
+	assert.Equal(t, http.StatusNoContent, dels[0].StatusCode)
+	assert.Equal(t, s.Deliveries()[0].Body, dels[0].Body)
+
+	assert.Panics(t, func() { quilttest.NewServer(quilttest.WithRequestHook(nil)) })
+	assert.Panics(t, func() { quilttest.NewServer(quilttest.WithDeliveryHook(nil)) })
 }

@@ -35,6 +35,8 @@ type config struct {
 	apiListener   net.Listener // nil: a new loopback listener
 	authListener  net.Listener
 	logLimit      int // 0: no limit
+	onRequest     func(Request)
+	onDelivery    func(Delivery)
 }
 
 func defaultConfig() config {
@@ -189,6 +191,39 @@ func WithLogLimit(n int) Option {
 			return fmt.Errorf("quilttest: WithLogLimit: need n >= 1, got %d", n)
 		}
 		c.logLimit = n
+		return nil
+	}
+}
+
+// WithRequestHook calls fn with every request the server answers (or
+// drops), as Requests reports it, credentials redacted, right after it is
+// logged: to print a running log, as cmd/quilttest does. fn runs on the
+// goroutine that served the request, concurrently with other calls, and
+// must not call the server's methods that wait (Close, Shutdown,
+// WaitRefreshes). The Request is fn's own. It fails if fn is nil.
+func WithRequestHook(fn func(Request)) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return errors.New("quilttest: WithRequestHook: nil func")
+		}
+		c.onRequest = fn
+		return nil
+	}
+}
+
+// WithDeliveryHook calls fn with every webhook delivery the server makes,
+// as Deliveries reports it, once the receiver answered (or failed to):
+// before the refresh counts as completed, so a WaitRefreshes that returns
+// has seen fn return. fn runs on the goroutine that completed the refresh
+// (the caller's, for CompleteRefreshes), and must not call Close,
+// Shutdown or WaitRefreshes. The Delivery is fn's own. It fails if fn is
+// nil.
+func WithDeliveryHook(fn func(Delivery)) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return errors.New("quilttest: WithDeliveryHook: nil func")
+		}
+		c.onDelivery = fn
 		return nil
 	}
 }

@@ -117,6 +117,11 @@ func (s *Server) complete(p *pendingRefresh) (quiltt.Balance, bool) {
 		d = &dl
 	}
 
+	if d != nil && s.cfg.onDelivery != nil {
+		c := *d
+		c.Header, c.Body = c.Header.Clone(), slices.Clone(c.Body)
+		s.cfg.onDelivery(c)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.completed++
