@@ -68,8 +68,7 @@ type Balance struct {
 	// carry none of their own: the SDK fills it from the parent account.
 	AccountID string
 	At        time.Time
-	// Source is how Quiltt got the balance; "" from API versions before
-	// the field existed.
+	// Source is how Quiltt got the balance.
 	Source    BalanceSource
 	Available *decimal.Decimal // funds accounting for pending transactions
 	Current   *decimal.Decimal // funds based on posted transactions
@@ -176,6 +175,7 @@ const (
 	ConnectionStatusInitializing     ConnectionStatus = "INITIALIZING"
 	ConnectionStatusSynced           ConnectionStatus = "SYNCED"
 	ConnectionStatusSyncing          ConnectionStatus = "SYNCING"
+	ConnectionStatusUpgrading        ConnectionStatus = "UPGRADING" // attempting to add new features
 )
 
 // AccountSort orders the accounts of a list.

@@ -8,7 +8,8 @@ import (
 )
 
 // AddProfile adds a profile that GraphQL requests can read as (Basic
-// credentials with its ID or UUID, or a token from IssueSessionToken). It
+// credentials with its ID or UUID, or a session token). A profile without
+// a UUID gets a random one, as Quiltt assigns one to every Profile. It
 // fails if p.ID is empty, the ID or UUID is taken, either holds
 // whitespace, control characters or ':', or p.Metadata is not valid JSON.
 func (s *Server) AddProfile(p Profile) error {
@@ -68,8 +69,9 @@ func (s *Server) SetRefreshResult(accountID string, b quiltt.Balance) error {
 }
 
 // SetConnectionStatus changes the status of a connection, which the
-// connection_status filters and the refresh endpoint (403 for DISCONNECTED
-// and DISCONNECTING) see. It fails if no profile has that connection.
+// connection_status filters and the refresh endpoint (403 for DISCONNECTED,
+// DISCONNECTING and the ERROR_ statuses) see. It fails if no profile has
+// that connection.
 func (s *Server) SetConnectionStatus(connectionID string, status quiltt.ConnectionStatus) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

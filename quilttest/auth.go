@@ -12,33 +12,38 @@ type Auth string
 // The ways a request can authenticate.
 const (
 	AuthNone         Auth = "none"          // no Authorization header
-	AuthInvalid      Auth = "invalid"       // a header that matches no credential
+	AuthInvalid      Auth = "invalid"       // a header that matches no credential, or an expired or revoked token
 	AuthBasic        Auth = "basic"         // Basic profile:API key (GraphQL)
-	AuthSessionToken Auth = "session-token" // Bearer session token (GraphQL)
-	AuthAPIKey       Auth = "api-key"       // Bearer API key (REST)
+	AuthSessionToken Auth = "session-token" // Bearer session token (GraphQL; revoking and introspecting it)
+	AuthAPIKey       Auth = "api-key"       // Bearer API key (REST; issuing sessions, introspecting the key)
 )
 
 // principal is who a request is.
 type principal struct {
 	auth    Auth
 	profile *profileData // for Basic and session tokens
+	session *session     // for session tokens
 	token   string       // the session token, as the rate-limit key
 }
 
 // allowed reports whether the credential may call route: GraphQL takes
-// Basic and session tokens, REST the API key as Bearer.
+// Basic and session tokens; the refresh, issuing a session and
+// introspecting the API key take the API key as Bearer; revoking and
+// introspecting a session token take that token.
 func (p principal) allowed(route Route) bool {
 	switch route {
 	case RouteGraphQL:
 		return p.auth == AuthBasic || p.auth == AuthSessionToken
-	case RouteRefresh:
+	case RouteRefresh, RouteSessionIssue, RouteAPIKeyIntrospect:
 		return p.auth == AuthAPIKey
+	case RouteSessionRevoke, RouteSessionIntrospect:
+		return p.auth == AuthSessionToken
 	}
 	return false
 }
 
 // authenticate reads an Authorization value. It has no side effect.
-func (s *Server) authenticate(route Route, header string) principal {
+func (s *Server) authenticate(header string) principal {
 	if header == "" {
 		return principal{auth: AuthNone}
 	}
@@ -67,13 +72,14 @@ func (s *Server) authenticate(route Route, header string) principal {
 		if s.isAPIKey(cred) {
 			return principal{auth: AuthAPIKey}
 		}
+		now := s.cfg.now()
 		s.mu.RLock()
-		p := s.tokens[cred]
+		ss := s.tokens[cred]
 		s.mu.RUnlock()
-		if p == nil {
+		if ss == nil || !ss.valid(now) {
 			return principal{auth: AuthInvalid}
 		}
-		return principal{auth: AuthSessionToken, profile: p, token: cred}
+		return principal{auth: AuthSessionToken, profile: ss.profile, session: ss, token: cred}
 	}
 	return principal{auth: AuthInvalid}
 }

@@ -28,6 +28,7 @@ const (
 	defaultEnvironmentID    = "env_12quiltTestEnvironment"
 	defaultEnvironmentName  = "quilttest"
 	defaultEnvironmentMode  = "TEST"
+	defaultAPIKeyName       = "quilttest"
 	defaultProviderForSeeds = quiltt.ProviderMock
 )
 
@@ -35,7 +36,7 @@ const (
 // are made.
 type Profile struct {
 	ID       string          // "p_…"; required
-	UUID     string          // accepted in place of ID in Basic credentials; "" for none
+	UUID     string          // accepted in place of ID in Basic credentials; "" gets a random one, as Quiltt assigns
 	Name     string          // "" answers null
 	Email    string          // "" answers null
 	Metadata json.RawMessage // nil answers null
@@ -52,6 +53,8 @@ type profileData struct {
 	Profile
 	accounts    []*accountData
 	connections []*connData
+	issued      []time.Time // auth API session issues of the last day
+	deleting    bool        // SetProfileDeleting
 }
 
 type accountData struct {
@@ -112,6 +115,16 @@ func (st *store) nextID(prefix string) string {
 	return fmt.Sprintf("%s%022d", prefix, st.seq)
 }
 
+// newProfileID returns an unused profile ID shaped like Quiltt's
+// ("p_" and 22 base-62 characters).
+func (st *store) newProfileID() string {
+	for {
+		if id := "p_" + randomBase62(22); st.byKey[id] == nil {
+			return id
+		}
+	}
+}
+
 func (st *store) profile(key string) *profileData {
 	if key == "" {
 		return nil
@@ -129,6 +142,9 @@ func (st *store) addProfile(p Profile) error {
 		return errors.New("quilttest: AddProfile: IDs must not hold whitespace, control characters or ':'")
 	case p.Metadata != nil && !json.Valid(p.Metadata):
 		return fmt.Errorf("quilttest: AddProfile: profile %q: metadata is not valid JSON", p.ID)
+	}
+	if p.UUID == "" {
+		p.UUID = newUUID()
 	}
 	pd := &profileData{Profile: p}
 	pd.Metadata = clone(p.Metadata)

@@ -23,9 +23,10 @@ type Fault struct {
 
 // Status returns a Fault that answers code with Quiltt's error body for it:
 // the bodies of Quiltt's refresh error table for 400, 401, 403, 404 and 429
-// (the provider's limit on the refresh route, the API's own on GraphQL),
-// and a body with a fresh errorId for 5xx. FailNext refuses codes outside
-// 400..599.
+// (the provider's limit on the refresh route, the API's own elsewhere),
+// the session limit for 403 and the Profile being deleted for 409 on
+// RouteSessionIssue, and a body with a fresh errorId for 5xx. FailNext
+// refuses codes outside 400..599.
 func Status(code int) Fault { return Fault{Status: code} }
 
 // DropConnection returns a Fault that closes the connection without
@@ -56,7 +57,7 @@ func (f Fault) ActingFirst() Fault {
 // in 400..599.
 func (s *Server) FailNext(route Route, n int, f Fault) error {
 	switch {
-	case route != RouteGraphQL && route != RouteRefresh:
+	case !route.known():
 		return fmt.Errorf("quilttest: FailNext: unknown route %q", route)
 	case n < 1:
 		return fmt.Errorf("quilttest: FailNext: n = %d, need at least 1", n)

@@ -7,20 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 
-	"github.com/quiltt-go/quiltt"
-	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 )
-
-// loadSchema parses quiltt.Schema() once per process.
-var loadSchema = sync.OnceValues(func() (*ast.Schema, error) {
-	return gqlparser.LoadSchema(&ast.Source{Name: "schema.graphql", Input: quiltt.Schema()})
-})
 
 // graphQLRequest is the JSON body of a GraphQL request.
 type graphQLRequest struct {
@@ -29,8 +21,10 @@ type graphQLRequest struct {
 	OperationName string         `json:"operationName"`
 }
 
-// serveGraphQL answers an authenticated GraphQL request as profile.
-func (s *Server) serveGraphQL(body []byte, profile *profileData, rec *Request) response {
+// serveGraphQL answers an authenticated GraphQL request as profile, at
+// API version version: validated against that version's schema.
+func (s *Server) serveGraphQL(body []byte, profile *profileData, version string, rec *Request) response {
+	schema := s.schemas.forVersion(version)
 	var req graphQLRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -49,14 +43,14 @@ func (s *Server) serveGraphQL(body []byte, profile *profileData, rec *Request) r
 	// ValidateWithRules with nil rules applies the specification's rules
 	// (validator.Validate, the same without the rules argument, is
 	// deprecated).
-	if errs := validator.ValidateWithRules(s.schema, doc, nil); len(errs) > 0 {
+	if errs := validator.ValidateWithRules(schema, doc, nil); len(errs) > 0 {
 		return errorsResponse(errs, codeValidationFailed)
 	}
 	op, msg := pickOperation(doc, req.OperationName)
 	if op == nil {
 		return graphQLErrorResponse(http.StatusOK, msg, codeBadUserInput)
 	}
-	vars, err := validator.VariableValues(s.schema, op, req.Variables)
+	vars, err := validator.VariableValues(schema, op, req.Variables)
 	if err != nil {
 		list := gqlErrorList(err)
 		for _, e := range list {
@@ -69,7 +63,7 @@ func (s *Server) serveGraphQL(body []byte, profile *profileData, rec *Request) r
 
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	ex := &executor{schema: s.schema, doc: doc, vars: vars, profile: profile, st: s.st}
+	ex := &executor{schema: schema, doc: doc, vars: vars, profile: profile, st: s.st}
 	data := ex.execute(op)
 	out := struct {
 		Errors []gqlError `json:"errors,omitempty"`

@@ -57,11 +57,11 @@ func TestGraphQLArbitrarySelections(t *testing.T) {
 		},
 		{
 			name: "every Account, Institution and Connection field",
-			query: `{ account(id: "acct_12sf19AeKaWfukStXAL7nN") { id name kind mask currencyCode verified state provider origin type
+			query: `{ account(id: "acct_12sf19AeKaWfukStXAL7nN") { id name kind mask currencyCode verified state provider
 				taxonomy transactedFirstOn transactedLastOn metadata institution { __typename id name }
 				connection { __typename id provider status accounts { id } } } }`,
 			want: `{"data":{"account":{"id":"acct_12sf19AeKaWfukStXAL7nN","name":"Premium Checking","kind":"DEPOSITORY","mask":"4321",
-				"currencyCode":"USD","verified":true,"state":"OPEN","provider":"MOCK","origin":"MOCK","type":"CHECKING",
+				"currencyCode":"USD","verified":true,"state":"OPEN","provider":"MOCK",
 				"taxonomy":["ASSET","DEPOSITORY","SPENDING"],"transactedFirstOn":"2023-01-03","transactedLastOn":"2024-06-08","metadata":null,
 				"institution":{"__typename":"Institution","id":"inst_12sf0ZtPfzD5Xa6sQzWgCn","name":"Quiltt Mock Bank"},
 				"connection":{"__typename":"Connection","id":"conn_12sf0ZyZT2qPeXHVZr5pvx","provider":"MOCK","status":"SYNCED",

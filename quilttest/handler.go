@@ -4,20 +4,48 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// maxBodyBytes bounds the GraphQL request bodies the server reads.
+// maxBodyBytes bounds the request bodies the server reads (GraphQL, and
+// issuing a session).
 const maxBodyBytes = 1 << 20
 
 // Route names an endpoint of the fake, for FailNext and the request log.
 type Route string
 
-// The routes the fake serves.
+// The routes the fake serves: the API's at URL, the auth API's at AuthURL.
 const (
-	RouteGraphQL Route = "graphql" // POST {base}/v1/graphql
-	RouteRefresh Route = "refresh" // POST {base}/v1/accounts/{id}/balances/refresh
+	RouteGraphQL Route = "graphql" // POST {URL}/v1/graphql
+	RouteRefresh Route = "refresh" // POST {URL}/v1/accounts/{id}/balances/refresh
+
+	RouteSessionIssue      Route = "session-issue"      // POST {AuthURL}/v1/users/sessions
+	RouteSessionRevoke     Route = "session-revoke"     // DELETE {AuthURL}/v1/users/session
+	RouteSessionIntrospect Route = "session-introspect" // POST {AuthURL}/v1/introspect/session_token
+	RouteAPIKeyIntrospect  Route = "api-key-introspect" // POST {AuthURL}/v1/introspect/api_key
+)
+
+// known reports whether r is one of the routes the fake serves.
+func (r Route) known() bool {
+	switch r {
+	case RouteGraphQL, RouteRefresh, RouteSessionIssue, RouteSessionRevoke, RouteSessionIntrospect, RouteAPIKeyIntrospect:
+		return true
+	}
+	return false
+}
+
+// hasBody reports whether the route reads a request body, which the
+// request log keeps.
+func (r Route) hasBody() bool { return r == RouteGraphQL || r == RouteSessionIssue }
+
+// host is which of the server's two listeners a request came to.
+type host int
+
+const (
+	hostAPI  host = iota // api.quiltt.io: GraphQL and REST
+	hostAuth             // auth.quiltt.io: sessions and introspection
 )
 
 // response is a handler's answer before it is written.
@@ -27,9 +55,12 @@ type response struct {
 	body   []byte
 }
 
-// serveHTTP is the server's only handler: route, authenticate, count the
-// rate budget, apply faults, answer, log.
-func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request)  { s.serveHTTP(w, r, hostAPI) }
+func (s *Server) serveAuth(w http.ResponseWriter, r *http.Request) { s.serveHTTP(w, r, hostAuth) }
+
+// serveHTTP is the handler of both listeners: route, authenticate, count
+// the rate budget, apply faults, answer, log.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request, h host) {
 	rec := Request{
 		Time:   s.cfg.now(),
 		Method: r.Method,
@@ -45,9 +76,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
-	route, accountID, allowed := s.route(r.URL.Path)
+	route, accountID, allowed := s.route(h, r.URL.Path)
 	rec.Route, rec.AccountID = route, accountID
-	p := s.authenticate(route, r.Header.Get("Authorization"))
+	p := s.authenticate(r.Header.Get("Authorization"))
 	rec.Auth = p.auth
 	if p.profile != nil {
 		rec.ProfileID = p.profile.ID
@@ -60,25 +91,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.write(w, r, &rec, resp, &rl)
 		return
 	case r.Method != allowed:
-		resp = errorResponse(http.StatusMethodNotAllowed, route)
-		resp.header = http.Header{"Allow": {allowed}}
+		resp = methodResponse(allowed)
 		s.write(w, r, &rec, resp, &rl)
 		return
 	}
 
 	var body []byte
-	if route == RouteGraphQL {
+	if route.hasBody() {
 		var err error
 		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 		rec.Body = body
 		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				resp = graphQLErrorResponse(http.StatusRequestEntityTooLarge, "The request body exceeds 1 MiB.", codeBadRequest)
-			} else {
-				resp = graphQLErrorResponse(http.StatusBadRequest, "The request body could not be read.", codeBadRequest)
-			}
-			s.write(w, r, &rec, resp, &rl)
+			s.write(w, r, &rec, bodyErrorResponse(route, err), &rl)
 			return
 		}
 	}
@@ -96,9 +120,17 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case rl.exceeded:
 		resp = apiLimitResponse()
 	case route == RouteGraphQL:
-		resp = s.serveGraphQL(body, p.profile, &rec)
-	default:
+		resp = s.serveGraphQL(body, p.profile, s.version(r), &rec)
+	case route == RouteRefresh:
 		resp = s.serveRefresh(accountID)
+	case route == RouteSessionIssue:
+		resp = s.serveIssueSession(body)
+	case route == RouteSessionRevoke:
+		resp = s.serveRevokeSession(p.session)
+	case route == RouteSessionIntrospect:
+		resp = s.serveIntrospectSession(p.session)
+	default: // RouteAPIKeyIntrospect
+		resp = s.serveIntrospectAPIKey()
 	}
 
 	if faulted {
@@ -109,11 +141,41 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.write(w, r, &rec, resp, &rl)
 }
 
-// route maps a request path to its route, the account ID of a refresh, and
-// the method the route takes. An unknown path gives route "".
-func (s *Server) route(path string) (Route, string, string) {
+// bodyErrorResponse answers a request body that could not be read: too
+// big (413) or cut short (400), in the route's error shape.
+func bodyErrorResponse(route Route, err error) response {
+	var tooBig *http.MaxBytesError
+	big := errors.As(err, &tooBig)
+	switch {
+	case route == RouteGraphQL && big:
+		return graphQLErrorResponse(http.StatusRequestEntityTooLarge, "The request body exceeds 1 MiB.", codeBadRequest)
+	case route == RouteGraphQL:
+		return graphQLErrorResponse(http.StatusBadRequest, "The request body could not be read.", codeBadRequest)
+	case big:
+		return errorResponse(http.StatusRequestEntityTooLarge, route)
+	}
+	return errorResponse(http.StatusBadRequest, route)
+}
+
+// route maps a request path on listener h to its route, the account ID of
+// a refresh, and the method the route takes. An unknown path, or the path
+// of the other listener's route, gives route "".
+func (s *Server) route(h host, path string) (Route, string, string) {
 	rest, ok := strings.CutPrefix(path, s.cfg.prefix+"/v1/")
 	if !ok {
+		return "", "", ""
+	}
+	if h == hostAuth {
+		switch rest {
+		case "users/sessions":
+			return RouteSessionIssue, "", http.MethodPost
+		case "users/session":
+			return RouteSessionRevoke, "", http.MethodDelete
+		case "introspect/session_token":
+			return RouteSessionIntrospect, "", http.MethodPost
+		case "introspect/api_key":
+			return RouteAPIKeyIntrospect, "", http.MethodPost
+		}
 		return "", "", ""
 	}
 	if rest == "graphql" {
@@ -149,20 +211,42 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, rec *Request, res
 }
 
 func (s *Server) commonHeaders(h http.Header, r *http.Request, rl *rlState) {
-	version := s.cfg.apiVersion
-	if v := r.Header.Get("Quiltt-Version"); isVersion(v) {
-		version = v
-	}
-	h.Set("Quiltt-Version", version)
+	h.Set("Quiltt-Version", s.version(r))
 	if rl != nil {
 		rl.setHeaders(h)
 	}
 }
 
+// version is the API version a request is served at: its Quiltt-Version
+// when that is a YYYY-MM-DD date, else the API key's (WithAPIVersion).
+func (s *Server) version(r *http.Request) string {
+	if v := r.Header.Get("Quiltt-Version"); isVersion(v) {
+		return v
+	}
+	return s.cfg.apiVersion
+}
+
 func (s *Server) log(rec Request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = append(s.requests, rec)
+	s.requests = appendCapped(s.requests, rec, s.cfg.logLimit)
+	s.mu.Unlock()
+	if fn := s.cfg.onRequest; fn != nil {
+		rec.Header = rec.Header.Clone()
+		rec.Body = slices.Clone(rec.Body)
+		fn(rec)
+	}
+}
+
+// appendCapped appends v to list, dropping the oldest entries past limit
+// (0: no limit).
+func appendCapped[T any](list []T, v T, limit int) []T {
+	list = append(list, v)
+	if limit > 0 && len(list) > limit {
+		n := copy(list, list[len(list)-limit:])
+		clear(list[n:])
+		list = list[:n]
+	}
+	return list
 }
 
 // redactHeader copies h with the credential of Authorization replaced by

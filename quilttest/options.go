@@ -3,6 +3,7 @@ package quilttest
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -31,6 +32,11 @@ type config struct {
 	enforce       bool
 	apiVersion    string
 	prefix        string
+	apiListener   net.Listener // nil: a new loopback listener
+	authListener  net.Listener
+	logLimit      int // 0: no limit
+	onRequest     func(Request)
+	onDelivery    func(Delivery)
 }
 
 func defaultConfig() config {
@@ -124,9 +130,12 @@ func WithRateLimit(limit int, window time.Duration) Option {
 	}
 }
 
-// WithAPIVersion sets the Quiltt-Version answered to requests that send
-// none, DefaultAPIVersion by default. It fails unless version is a
-// YYYY-MM-DD date.
+// WithAPIVersion sets the API key's version, DefaultAPIVersion by default:
+// the Quiltt-Version a request that sends none is served at and answered
+// with (a date before 2026-04-01 also reads Account.type and
+// Account.origin), and the apiVersion of the key's introspection. The
+// known versions are 2024-01-01, 2025-04-01 and 2026-04-01; any date is
+// accepted. It fails unless version is a YYYY-MM-DD date.
 func WithAPIVersion(version string) Option {
 	return func(c *config) error {
 		if !isVersion(version) {
@@ -152,6 +161,69 @@ func WithPathPrefix(prefix string) Option {
 			return fmt.Errorf("quilttest: WithPathPrefix: %q is not a clean absolute path", prefix)
 		}
 		c.prefix = prefix
+		return nil
+	}
+}
+
+// WithListeners serves the API on api and the auth API on auth, instead of
+// on two new loopback listeners: for a fake on a fixed address, as
+// cmd/quilttest serves. URL and AuthURL are built from the listeners'
+// addresses, an unspecified host (":8080") reached on 127.0.0.1. The
+// server closes the listeners, also when NewServer fails. It fails if
+// either is nil or both are the same.
+func WithListeners(api, auth net.Listener) Option {
+	return func(c *config) error {
+		c.apiListener, c.authListener = api, auth // closed by NewServer if it fails
+		if api == nil || auth == nil || api == auth {
+			return errors.New("quilttest: WithListeners: need two distinct non-nil listeners")
+		}
+		return nil
+	}
+}
+
+// WithLogLimit keeps only the n most recent requests (Requests) and webhook
+// deliveries (Deliveries), for a server that runs for long, as
+// cmd/quilttest does; by default both logs keep everything. It fails
+// unless n >= 1.
+func WithLogLimit(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("quilttest: WithLogLimit: need n >= 1, got %d", n)
+		}
+		c.logLimit = n
+		return nil
+	}
+}
+
+// WithRequestHook calls fn with every request the server answers (or
+// drops), as Requests reports it, credentials redacted, right after it is
+// logged: to print a running log, as cmd/quilttest does. fn runs on the
+// goroutine that served the request, concurrently with other calls, and
+// must not call the server's methods that wait (Close, Shutdown,
+// WaitRefreshes). The Request is fn's own. It fails if fn is nil.
+func WithRequestHook(fn func(Request)) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return errors.New("quilttest: WithRequestHook: nil func")
+		}
+		c.onRequest = fn
+		return nil
+	}
+}
+
+// WithDeliveryHook calls fn with every webhook delivery the server makes,
+// as Deliveries reports it, once the receiver answered (or failed to):
+// before the refresh counts as completed, so a WaitRefreshes that returns
+// has seen fn return. fn runs on the goroutine that completed the refresh
+// (the caller's, for CompleteRefreshes), and must not call Close,
+// Shutdown or WaitRefreshes. The Delivery is fn's own. It fails if fn is
+// nil.
+func WithDeliveryHook(fn func(Delivery)) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return errors.New("quilttest: WithDeliveryHook: nil func")
+		}
+		c.onDelivery = fn
 		return nil
 	}
 }

@@ -26,7 +26,7 @@ func (s *Server) serveRefresh(accountID string) response {
 	if ad == nil {
 		return errorResponse(http.StatusNotFound, RouteRefresh)
 	}
-	if ad.conn == nil || ad.conn.Status == quiltt.ConnectionStatusDisconnected || ad.conn.Status == quiltt.ConnectionStatusDisconnecting {
+	if ad.conn == nil || !refreshable(ad.conn.Status) {
 		return errorResponse(http.StatusForbidden, RouteRefresh)
 	}
 	kind := ad.a.Kind
@@ -49,6 +49,22 @@ func (s *Server) serveRefresh(accountID string) response {
 		go s.runRefresh(p, d)
 	}
 	return response{status: http.StatusAccepted}
+}
+
+// refreshable reports whether an account whose connection has status can
+// be refreshed. Quiltt answers 403 when the connection is "disconnected or
+// in an error state" (quiltt-api.md, "API versions"): DISCONNECTED,
+// DISCONNECTING and the four ERROR_ statuses. Other statuses (SYNCED,
+// SYNCING, INITIALIZING, UPGRADING, values the SDK has never seen) are
+// accepted.
+func refreshable(status quiltt.ConnectionStatus) bool {
+	switch status {
+	case quiltt.ConnectionStatusDisconnected, quiltt.ConnectionStatusDisconnecting,
+		quiltt.ConnectionStatusErrorRepairable, quiltt.ConnectionStatusErrorService,
+		quiltt.ConnectionStatusErrorProvider, quiltt.ConnectionStatusErrorInstitution:
+		return false
+	}
+	return true
 }
 
 // runRefresh completes p after d, unless the server closes first.
@@ -101,11 +117,16 @@ func (s *Server) complete(p *pendingRefresh) (quiltt.Balance, bool) {
 		d = &dl
 	}
 
+	if d != nil && s.cfg.onDelivery != nil {
+		c := *d
+		c.Header, c.Body = c.Header.Clone(), slices.Clone(c.Body)
+		s.cfg.onDelivery(c)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.completed++
 	if d != nil {
-		s.deliveries = append(s.deliveries, *d)
+		s.deliveries = appendCapped(s.deliveries, *d, s.cfg.logLimit)
 	}
 	s.changedLocked()
 	return copyBalance(b), true

@@ -15,11 +15,12 @@ type Request struct {
 	Path      string      // the URL path, with the WithPathPrefix prefix
 	Route     Route       // "" for a path the fake does not serve
 	Auth      Auth        // how it authenticated
-	ProfileID string      // the profile a GraphQL request read as, when authenticated as one
+	ProfileID string      // the profile a request authenticated as (Basic or a session token)
 	AccountID string      // the account of a refresh
 	Header    http.Header // the request headers, credentials redacted
 
-	// Body is the raw body of a GraphQL request; nil for other routes.
+	// Body is the raw body of a GraphQL request or of issuing a session
+	// (which holds no credential); nil for other routes.
 	Body []byte
 	// Query and OperationName are those of a GraphQL body that decoded.
 	Query         string

@@ -16,29 +16,37 @@ const (
 )
 
 // restError is Quiltt's error body: {"message","instruction","errorId"?}.
+// The keys are those of the reference's REST status table and Quiltt's
+// REST OpenAPI; the id is spelt errorId, as the OpenAPI spells it (Quiltt's
+// JS client types it error_id). The fake sends no other key.
 type restError struct {
 	Message     string `json:"message"`
 	Instruction string `json:"instruction"`
 	ErrorID     string `json:"errorId,omitempty"`
 }
 
-// The instructions of Quiltt's error table for the refresh endpoint, and
-// the fake's own where the table has none.
+// The instructions of Quiltt's error tables (the refresh endpoint's; the
+// auth API's 401, which is the same), and the fake's own where Quiltt
+// documents only the status: those are marked "ours".
 const (
 	instrUnauthenticated = "Are you sending a valid API Key secret in the `Authorization` header?"
 	instrForbidden       = "Account does not belong to an active Connection."
 	instrNotFound        = "Does the URL contain the ID of a connected Account?"
 	instrProviderLimit   = "The Connection provider's rate limit has been exceeded. Please try again later."
-	instrAPILimit        = "The API rate limit has been exceeded. Please try again after the time in the Ratelimit-Reset header."
-	instrBadRequest      = "The request could not be understood."
-	instrServer          = "Something went wrong on our side. Please try again later, and quote the errorId to Quiltt support if it persists."
-	instrNoRoute         = "There is no such endpoint."
-	instrMethod          = "This endpoint takes POST."
+	instrAPILimit        = "The API rate limit has been exceeded. Please try again after the time in the Ratelimit-Reset header."              // ours
+	instrSessionLimit    = "The Profile has reached its limit of sessions (10 an hour, 20 a day). Please try again later."                     // ours
+	instrDeleting        = "The Profile is being deleted."                                                                                     // ours
+	instrBadRequest      = "The request could not be understood."                                                                              // ours
+	instrTooLarge        = "The request body exceeds 1 MiB."                                                                                   // ours
+	instrServer          = "Something went wrong on our side. Please try again later, and quote the errorId to Quiltt support if it persists." // ours
+	instrNoRoute         = "There is no such endpoint."                                                                                        // ours
 )
 
 // errorResponse is the answer of a failed request with Quiltt's body for
 // the status. A 429 on the refresh route is the provider's limit, as
-// Quiltt's table documents; elsewhere it is the API's own.
+// Quiltt's table documents; elsewhere it is the API's own. A 403 on
+// issuing a session is the Profile's session limit, a 409 there the
+// Profile being deleted.
 func errorResponse(status int, route Route) response {
 	e := restError{Message: http.StatusText(status)}
 	switch {
@@ -46,14 +54,18 @@ func errorResponse(status int, route Route) response {
 		e.Instruction = instrBadRequest
 	case status == http.StatusUnauthorized:
 		e.Message, e.Instruction = "Not Authenticated", instrUnauthenticated
+	case status == http.StatusForbidden && route == RouteSessionIssue:
+		e.Instruction = instrSessionLimit
 	case status == http.StatusForbidden:
 		e.Instruction = instrForbidden
-	case status == http.StatusNotFound && route == "":
-		e.Instruction = instrNoRoute
-	case status == http.StatusNotFound:
+	case status == http.StatusNotFound && (route == RouteRefresh || route == RouteGraphQL):
 		e.Instruction = instrNotFound
-	case status == http.StatusMethodNotAllowed:
-		e.Instruction = instrMethod
+	case status == http.StatusNotFound:
+		e.Instruction = instrNoRoute
+	case status == http.StatusConflict:
+		e.Instruction = instrDeleting
+	case status == http.StatusRequestEntityTooLarge:
+		e.Instruction = instrTooLarge
 	case status == http.StatusTooManyRequests && route == RouteRefresh:
 		e.Instruction = instrProviderLimit
 	case status == http.StatusTooManyRequests:
@@ -65,6 +77,23 @@ func errorResponse(status int, route Route) response {
 		e.Message = fmt.Sprintf("HTTP %d", status)
 	}
 	return jsonResponse(status, e)
+}
+
+// methodResponse is the 405 of a route called with another method than
+// allowed.
+func methodResponse(allowed string) response {
+	resp := jsonResponse(http.StatusMethodNotAllowed, restError{
+		Message:     http.StatusText(http.StatusMethodNotAllowed),
+		Instruction: "This endpoint takes " + allowed + ".", // ours
+	})
+	resp.header = http.Header{"Allow": {allowed}}
+	return resp
+}
+
+// validationResponse is the 422 ValidationErrors body of Quiltt's OpenAPI:
+// {"field": ["message", …]}.
+func validationResponse(errs map[string][]string) response {
+	return jsonResponse(http.StatusUnprocessableEntity, errs)
 }
 
 // apiLimitResponse is the 429 of the API's own request budget

@@ -6,23 +6,28 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// Server is a running fake of the Quiltt API on a loopback address. Build
-// one with NewServer or NewTestServer. All its methods are safe for
-// concurrent use, also while requests are being served.
+// Server is a running fake of the Quiltt API on a loopback address: the
+// API (GraphQL and the REST refresh) at URL, and the auth API (session
+// tokens, introspection) on a second listener at AuthURL, as Quiltt serves
+// them from two hosts. Build one with NewServer or NewTestServer. All its
+// methods are safe for concurrent use, also while requests are being
+// served.
 type Server struct {
-	cfg    config
-	srv    *httptest.Server
-	url    string
-	schema *ast.Schema
+	cfg      config
+	srv      *httptest.Server // the API: api.quiltt.io
+	authSrv  *httptest.Server // the auth API: auth.quiltt.io
+	url      string
+	authURL  string
+	schemas  schemas
+	apiKeyID string
 
 	ctx     context.Context // ends when Close starts
 	cancel  context.CancelFunc
@@ -32,8 +37,8 @@ type Server struct {
 	mu            sync.RWMutex // guards everything below
 	closed        bool
 	st            *store
-	tokens        map[string]*profileData // session token → profile
-	sessionToken  string                  // issued at start for the default profile
+	tokens        map[string]*session // session token → session
+	sessionToken  string              // issued at start for the default profile
 	faults        map[Route][]Fault
 	windows       map[string]*rlWindow
 	requests      []Request
@@ -45,10 +50,11 @@ type Server struct {
 	changed       chan struct{} // closed and replaced at every completion
 }
 
-// NewServer starts a fake Quiltt API on a loopback address, seeded with the
-// default profile (DefaultProfileID) and, unless WithoutSeed is given, the
-// two accounts of Quiltt's balances doc page (CheckingAccountID and
-// CreditCardAccountID). Call Close when done.
+// NewServer starts a fake Quiltt API on loopback addresses (or on the
+// listeners of WithListeners), seeded with the default profile
+// (DefaultProfileID) and, unless WithoutSeed is given, the two accounts of
+// Quiltt's balances doc page (CheckingAccountID and CreditCardAccountID).
+// Call Close when done.
 //
 // Like httptest.NewServer, NewServer panics if it cannot listen on loopback;
 // it also panics if an option is invalid (the message names the option,
@@ -73,8 +79,18 @@ func NewTestServer(t testing.TB, opts ...Option) *Server {
 	return s
 }
 
-func newServer(opts []Option) (*Server, error) {
+func newServer(opts []Option) (s *Server, err error) {
 	cfg := defaultConfig()
+	defer func() {
+		if err != nil { // the server owns the WithListeners listeners only once it runs
+			if cfg.apiListener != nil {
+				_ = cfg.apiListener.Close()
+			}
+			if cfg.authListener != nil && cfg.authListener != cfg.apiListener {
+				_ = cfg.authListener.Close()
+			}
+		}
+	}()
 	var errs []error
 	for _, opt := range opts {
 		if opt == nil {
@@ -91,19 +107,20 @@ func newServer(opts []Option) (*Server, error) {
 	if cfg.apiKey == "" {
 		cfg.apiKey = "qltt_test_" + randomHex(16)
 	}
-	schema, err := loadSchema()
+	sc, err := loadSchemas()
 	if err != nil {
 		return nil, fmt.Errorf("quilttest: the embedded schema does not load: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{
+	s = &Server{
 		cfg:           cfg,
-		schema:        schema,
+		schemas:       sc,
+		apiKeyID:      "key_" + randomBase62(22),
 		ctx:           ctx,
 		cancel:        cancel,
 		webhook:       &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
 		st:            newStore(),
-		tokens:        map[string]*profileData{},
+		tokens:        map[string]*session{},
 		faults:        map[Route][]Fault{},
 		windows:       map[string]*rlWindow{},
 		webhookURL:    cfg.webhookURL,
@@ -123,22 +140,88 @@ func newServer(opts []Option) (*Server, error) {
 			}
 		}
 	}
-	s.sessionToken = newSessionToken()
-	s.tokens[s.sessionToken] = s.st.profile(DefaultProfileID)
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	s.url = s.srv.URL + cfg.prefix
+	s.sessionToken = s.issueLocked(s.st.profile(DefaultProfileID), now, false).token
+	s.srv = startHTTPTest(http.HandlerFunc(s.serveAPI), cfg.apiListener)
+	s.authSrv = startHTTPTest(http.HandlerFunc(s.serveAuth), cfg.authListener)
+	s.url = baseURL(s.srv.Listener.Addr()) + cfg.prefix
+	s.authURL = baseURL(s.authSrv.Listener.Addr()) + cfg.prefix
 	return s, nil
 }
 
+// startHTTPTest starts an httptest server on l, or on a new loopback
+// listener when l is nil.
+func startHTTPTest(h http.Handler, l net.Listener) *httptest.Server {
+	ts := httptest.NewUnstartedServer(h)
+	if l != nil {
+		_ = ts.Listener.Close() // the loopback listener NewUnstartedServer opened
+		ts.Listener = l
+	}
+	ts.Config.ReadHeaderTimeout = 10 * time.Second
+	ts.Start()
+	return ts
+}
+
+// baseURL is the http URL a client on this machine reaches addr by: an
+// unspecified address (":8080", "0.0.0.0:8080", "[::]:8080") is reached on
+// 127.0.0.1.
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 // Close stops the server: pending refreshes are dropped, delayed refreshes
-// and webhook deliveries in flight are cancelled and waited for, then the
-// listener is closed once the requests being served are answered. No
-// goroutine of the server outlives Close. Calling it again does nothing.
+// and webhook deliveries in flight are cancelled and waited for, then both
+// listeners are closed once the requests being served are answered. No
+// goroutine of the server outlives Close. Calling it again, or after
+// Shutdown, does nothing.
 func (s *Server) Close() {
+	if !s.stop() {
+		return
+	}
+	s.srv.Close()
+	s.authSrv.Close()
+	s.webhook.CloseIdleConnections()
+}
+
+// Shutdown stops the server as Close does, but waits for the requests
+// being served only until ctx ends (http.Server.Shutdown), then closes
+// their connections. It is for a server that runs until a signal, as
+// cmd/quilttest does. It returns ctx's error if requests were still being
+// served when ctx ended, and nil otherwise or when the server was already
+// stopped.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if !s.stop() {
+		return nil
+	}
+	err := errors.Join(s.srv.Config.Shutdown(ctx), s.authSrv.Config.Shutdown(ctx))
+	if err != nil {
+		// Out of time: drop what is still being served, so that Close
+		// does not wait for it.
+		s.srv.CloseClientConnections()
+		s.authSrv.CloseClientConnections()
+	}
+	s.srv.Close()
+	s.authSrv.Close()
+	s.webhook.CloseIdleConnections()
+	if err != nil {
+		return fmt.Errorf("quilttest: Shutdown: %w", err)
+	}
+	return nil
+}
+
+// stop ends the background work; it reports false if the server was
+// already stopped.
+func (s *Server) stop() bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	s.closed = true
 	s.pending = nil
@@ -146,16 +229,25 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
-	s.srv.Close()
-	s.webhook.CloseIdleConnections()
+	return true
 }
 
-// URL returns the base URL to give quiltt.WithBaseURL: loopback, plain
-// http, with the WithPathPrefix prefix if any. It cannot fail.
+// URL returns the base URL of the API, to give quiltt.WithBaseURL: plain
+// http on loopback (or the WithListeners listener), with the
+// WithPathPrefix prefix if any. It cannot fail.
 func (s *Server) URL() string { return s.url }
 
-// Client returns an *http.Client for raw requests to the server. It cannot
-// fail.
+// AuthURL returns the base URL of the auth API, to give
+// quiltt.WithAuthURL: a second listener, as auth.quiltt.io is another host
+// than api.quiltt.io, that serves only the auth routes
+// ({AuthURL}/v1/users/sessions, /v1/users/session,
+// /v1/introspect/session_token and /v1/introspect/api_key; 404 for the
+// others), with the WithPathPrefix prefix if any. The API at URL answers
+// 404 to the auth routes. It cannot fail.
+func (s *Server) AuthURL() string { return s.authURL }
+
+// Client returns an *http.Client for raw requests to the server, API and
+// auth API alike. It cannot fail.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // APIKey returns the API key secret the server accepts (WithAPIKey, or a
@@ -166,48 +258,26 @@ func (s *Server) APIKey() string { return s.cfg.apiKey }
 // belong to and SessionToken authenticates. It cannot fail.
 func (s *Server) ProfileID() string { return DefaultProfileID }
 
-// SessionToken returns a session token for the default profile, issued when
-// the server started; it stays valid until RevokeSessionToken. It cannot
-// fail.
-func (s *Server) SessionToken() string { return s.sessionToken }
-
-// IssueSessionToken returns a new session token for the profile with the
-// given ID or UUID. It fails if there is no such profile.
-func (s *Server) IssueSessionToken(profileID string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.st.profile(profileID)
-	if p == nil {
-		return "", fmt.Errorf("quilttest: IssueSessionToken: no profile %q", profileID)
-	}
-	tok := newSessionToken()
-	s.tokens[tok] = p
-	return tok, nil
-}
-
-// RevokeSessionToken makes token invalid, as an expired token is: GraphQL
-// requests that send it are answered 401. Revoking an unknown token does
-// nothing.
-func (s *Server) RevokeSessionToken(token string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.tokens, token)
-}
-
 // changedLocked wakes every waiter; s.mu must be held.
 func (s *Server) changedLocked() {
 	close(s.changed)
 	s.changed = make(chan struct{})
 }
 
-// newSessionToken returns a random token shaped like Quiltt's JWTs (three
-// base64url-ish parts); the fake does not decode it.
-func newSessionToken() string {
-	return "eyJhbGciOiJIUzI1NiJ9." + randomHex(16) + "." + randomHex(16)
-}
-
 func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
+}
+
+// randomBase62 returns n random characters of [0-9A-Za-z], the alphabet of
+// Quiltt's IDs ("p_12uGLpPexyTkZCcJJntSjb").
+func randomBase62(n int) string {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }

@@ -30,9 +30,42 @@ func SignWebhook(body []byte, secret string, t time.Time) http.Header {
 
 // BalanceCreatedBody returns the body of a balance.created delivery as the
 // server sends it: an envelope with the fake's TEST environment and one
-// event for b, at time at, from profile p. b.AccountID should be set: it
-// is the record's accountId. It cannot fail.
+// event for b, at time at, from profile p. Whatever the caller leaves out
+// is filled in as Quiltt would send it, so that the body is one
+// quiltt.ParseWebhook and Event.Balance accept:
+//
+//   - p.ID "": the default profile (DefaultProfileID, DefaultProfileUUID);
+//     p.UUID "" answers null;
+//   - at zero: the current time;
+//   - b.ID "": a new "bal_…" ID;
+//   - b.AccountID "": CheckingAccountID, the seeded checking account;
+//   - b.At zero: at, the time of the event;
+//   - b.Source "": REFRESH, the source of the balances whose creation the
+//     fake announces (those of completed refreshes, as on Quiltt's doc
+//     page's sample event);
+//   - nil amounts: null, as Quiltt writes an amount it does not report.
+//
+// Times are written in UTC to the second, as Quiltt writes them. It cannot
+// fail.
 func BalanceCreatedBody(p Profile, b quiltt.Balance, at time.Time) []byte {
+	if p.ID == "" {
+		p = seedProfile()
+	}
+	if at.IsZero() {
+		at = time.Now()
+	}
+	if b.ID == "" {
+		b.ID = "bal_" + randomBase62(22)
+	}
+	if b.AccountID == "" {
+		b.AccountID = CheckingAccountID
+	}
+	if b.At.IsZero() {
+		b.At = at
+	}
+	if b.Source == "" {
+		b.Source = quiltt.BalanceSourceRefresh
+	}
 	return balanceCreatedBody(p, b, at)
 }
 
@@ -74,12 +107,18 @@ type balanceRecord struct {
 	Limit     any    `json:"limit"`
 }
 
+// defaultEnvironment is the fake's environment, as webhook envelopes and
+// the API key's introspection report it.
+func defaultEnvironment() environment {
+	return environment{ID: defaultEnvironmentID, Name: defaultEnvironmentName, Mode: defaultEnvironmentMode, Metadata: json.RawMessage("null")}
+}
+
 func balanceCreatedBody(p Profile, b quiltt.Balance, at time.Time) []byte {
 	env := envelope{
-		Environment: environment{ID: defaultEnvironmentID, Name: defaultEnvironmentName, Mode: defaultEnvironmentMode},
+		Environment: defaultEnvironment(),
 		EventTypes:  []string{"balance.created"},
 		Events: []event{{
-			ID:      "evt_" + randomHex(11),
+			ID:      "evt_" + randomBase62(22),
 			At:      at.UTC().Format(time.RFC3339),
 			Type:    "balance.created",
 			Profile: eventProfile{ID: p.ID, UUID: nullString(p.UUID), Metadata: clone(p.Metadata)},

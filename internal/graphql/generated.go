@@ -406,6 +406,8 @@ const (
 	ConnectionStatusInitializing     ConnectionStatus = "INITIALIZING"
 	ConnectionStatusSynced           ConnectionStatus = "SYNCED"
 	ConnectionStatusSyncing          ConnectionStatus = "SYNCING"
+	// Attempting to add new features.
+	ConnectionStatusUpgrading ConnectionStatus = "UPGRADING"
 )
 
 var AllConnectionStatus = []ConnectionStatus{
@@ -418,6 +420,7 @@ var AllConnectionStatus = []ConnectionStatus{
 	ConnectionStatusInitializing,
 	ConnectionStatusSynced,
 	ConnectionStatusSyncing,
+	ConnectionStatusUpgrading,
 }
 
 // ISO-4217 codes; trimmed here to a few. The real enum lists every ISO-4217 code.
