@@ -67,7 +67,11 @@ type Balance struct {
 	// AccountID is the account the balance belongs to. GraphQL balances
 	// carry none of their own: the SDK fills it from the parent account.
 	AccountID string
-	At        time.Time
+	// At is when the balance was taken: the moment the institution's
+	// figures were read (Quiltt's Balance.at), not when the SDK fetched
+	// them or when a webhook about them was sent. FreshBalance's maxAge is
+	// measured against it.
+	At time.Time
 	// Source is how Quiltt got the balance.
 	Source    BalanceSource
 	Available *decimal.Decimal // funds accounting for pending transactions

@@ -111,7 +111,11 @@ type WebhookPayload struct {
 // other types. Record and Metadata are nil when null or absent; At is zero
 // when absent.
 type Event struct {
-	ID       string          `json:"id"` // evt_…: the key to de-duplicate on
+	ID string `json:"id"` // evt_…: the key to de-duplicate on
+	// At is when the event happened at Quiltt (for balance.created, when
+	// the balance record was created), not when this delivery was sent:
+	// a redelivery carries the first delivery's At. The balance's own time
+	// is Balance.At.
 	At       time.Time       `json:"at"`
 	Type     EventType       `json:"type"`
 	Profile  EventProfile    `json:"profile"`
