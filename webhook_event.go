@@ -113,9 +113,8 @@ type WebhookPayload struct {
 type Event struct {
 	ID string `json:"id"` // evt_…: the key to de-duplicate on
 	// At is when the event happened at Quiltt (for balance.created, when
-	// the balance record was created), not when this delivery was sent:
-	// a redelivery carries the first delivery's At. The balance's own time
-	// is Balance.At.
+	// the balance record was created), not when this delivery was sent.
+	// The balance's own time is Balance.At.
 	At       time.Time       `json:"at"`
 	Type     EventType       `json:"type"`
 	Profile  EventProfile    `json:"profile"`
