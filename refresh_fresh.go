@@ -153,8 +153,9 @@ type freshFlight struct {
 //     ErrMissingCredentials when the client has no API key or cannot
 //     authenticate GraphQL; one wrapping ErrInvalidAccountID for an ID
 //     RefreshBalance refuses;
-//   - the error of the first balance read, without a refresh: for an
-//     unknown account, errors.Is(err, ErrNotFound); an *Error, a
+//   - the error of a balance read (the first one, or one while waiting
+//     for another caller's refresh), without a refresh by this call: for
+//     an unknown account, errors.Is(err, ErrNotFound); an *Error, a
 //     *QueryError or a *TransportError otherwise (see Account);
 //   - an error wrapping ErrRefreshLock and the lock's error when the
 //     RefreshLock fails to acquire or wait; nothing was billed by the call;
