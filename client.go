@@ -60,6 +60,7 @@ type pipeline struct {
 	limiter    *rate.Limiter
 
 	rateLimit atomic.Pointer[RateLimit]
+	fresh     *freshState // FreshBalance's lock and refreshes in flight
 }
 
 // NewClient returns a client configured by opts. It needs WithAPIKey or
@@ -140,6 +141,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		retryMax:     cfg.retryMax,
 		logger:       logger,
 		limiter:      limiter,
+		fresh:        newFreshState(cfg.fresh),
 	}
 	if cfg.apiKey != "" {
 		p.restAuth = "Bearer " + cfg.apiKey

@@ -49,6 +49,7 @@ type config struct {
 	logger       *slog.Logger
 	limit        rate.Limit
 	burst        int
+	fresh        freshConfig // FreshBalance: WithRefreshLock, WithFreshBalancePolling
 }
 
 // WithAPIKey sets the API key secret (from the Quiltt Dashboard). REST calls

@@ -51,8 +51,8 @@ func (o *RefreshWaitOptions) intervals() (lo, hi time.Duration, err error) {
 	return lo, hi, nil
 }
 
-// RefreshWaitError is returned by RefreshAndWait when Quiltt accepted the
-// refresh but no new balance could be read: the context ended first (Err is
+// RefreshWaitError is returned by RefreshAndWait (and FreshBalance) when
+// Quiltt accepted the refresh but no new balance could be read: the context ended first (Err is
 // context.DeadlineExceeded or context.Canceled, or a *TransportError whose
 // cause is one), or a poll failed (Err is that poll's error). The refresh
 // was sent and may well be billed: do not simply trigger another one.
@@ -60,6 +60,9 @@ func (o *RefreshWaitOptions) intervals() (lo, hi time.Duration, err error) {
 // errors.Is and errors.As see through it to Err, so
 // errors.Is(err, context.DeadlineExceeded) holds when the deadline passed.
 type RefreshWaitError struct {
+	// Op is the SDK operation that waited: "RefreshAndWait" when empty,
+	// or "FreshBalance".
+	Op        string
 	AccountID string
 	// Last is the latest balance read, before the refresh or while
 	// polling; nil when the account had none.
@@ -72,8 +75,12 @@ type RefreshWaitError struct {
 
 // Error implements the error interface.
 func (e *RefreshWaitError) Error() string {
+	op := e.Op
+	if op == "" {
+		op = "RefreshAndWait"
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "quiltt: RefreshAndWait: refresh of %s accepted, but no new balance after %d polls: %v", e.AccountID, e.Polls, e.Err)
+	fmt.Fprintf(&b, "quiltt: %s: refresh of %s accepted, but no new balance after %d polls: %v", op, e.AccountID, e.Polls, e.Err)
 	if e.Last != nil {
 		fmt.Fprintf(&b, " (last balance %s at %s)", e.Last.ID, e.Last.At.Format(time.RFC3339))
 	}
@@ -125,20 +132,27 @@ func (c *Client) RefreshAndWait(ctx context.Context, accountID string, opts *Ref
 	if err := c.refresh(ctx, op, accountID); err != nil {
 		return nil, err
 	}
+	return c.pollNewBalance(ctx, op, accountID, before, sent, lo, hi)
+}
 
+// pollNewBalance polls the account's balance after a refresh sent at sent
+// was accepted, first after lo, each next wait doubling up to hi, until a
+// balance newer than before appears (see isNewBalance). Every failure is a
+// *RefreshWaitError carrying the last balance seen.
+func (c *Client) pollNewBalance(ctx context.Context, op, accountID string, before *Balance, sent time.Time, lo, hi time.Duration) (*Balance, error) {
 	last, wait := before, lo
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	for polls := 0; ; {
 		select {
 		case <-ctx.Done():
-			return nil, &RefreshWaitError{AccountID: accountID, Last: last, Polls: polls, Err: ctx.Err()}
+			return nil, &RefreshWaitError{Op: op, AccountID: accountID, Last: last, Polls: polls, Err: ctx.Err()}
 		case <-timer.C:
 		}
 		b, err := c.latestBalance(ctx, op, accountID)
 		polls++
 		if err != nil {
-			return nil, &RefreshWaitError{AccountID: accountID, Last: last, Polls: polls, Err: err}
+			return nil, &RefreshWaitError{Op: op, AccountID: accountID, Last: last, Polls: polls, Err: err}
 		}
 		if b != nil {
 			last = b

@@ -1,0 +1,219 @@
+package quiltt_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+
+	"github.com/quiltt-go/quiltt"
+	"github.com/quiltt-go/quiltt/quilttest"
+)
+
+// Substrings of FreshBalance's debug records, which the tests wait on to
+// know where each concurrent call stands.
+const (
+	logJoined  = "joining the refresh in flight"
+	logWaiting = "holds the refresh lock"
+)
+
+// staleAt dates the balances the tests want stale.
+var staleAt = time.Date(2024, 6, 9, 7, 40, 20, 0, time.UTC)
+
+// deadline is the test's context, bounded so that a broken coordination
+// fails the test in seconds instead of hanging it.
+func deadline(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// freshServer is a fake Quiltt mounted under a path prefix, so that
+// absolute-path bugs fail.
+func freshServer(t *testing.T, opts ...quilttest.Option) *quilttest.Server {
+	t.Helper()
+	return quilttest.NewTestServer(t, append([]quilttest.Option{quilttest.WithPathPrefix("/prefix")}, opts...)...)
+}
+
+// freshClient is a client of s, as its default profile, with fast retries
+// and polls and no client-side rate limit, plus opts.
+func freshClient(t *testing.T, s *quilttest.Server, opts ...quiltt.Option) *quiltt.Client {
+	t.Helper()
+	all := append([]quiltt.Option{
+		quiltt.WithBaseURL(s.URL()),
+		quiltt.WithAPIKey(s.APIKey()),
+		quiltt.WithRetryWait(time.Millisecond, 4*time.Millisecond),
+		quiltt.WithRateLimit(rate.Inf, 1),
+		quiltt.WithFreshBalancePolling(time.Millisecond, 8*time.Millisecond),
+	}, opts...)
+	c, err := quiltt.NewClient(all...)
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	return c.ForProfile(s.ProfileID())
+}
+
+// refreshes counts the refresh requests s received, refused ones included.
+func refreshes(s *quilttest.Server) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Route == quilttest.RouteRefresh {
+			n++
+		}
+	}
+	return n
+}
+
+// addPlaidLoan adds an account with a stale balance whose refresh the fake
+// always refuses 400 (Plaid does not refresh loans).
+func addPlaidLoan(t *testing.T, s *quilttest.Server) string {
+	t.Helper()
+	const id = "acct_plaid_loan"
+	current := decimal.RequireFromString("-950.00")
+	require.NoError(t, s.AddAccount(s.ProfileID(), quiltt.Account{
+		ID: id, Name: "Loan", Kind: quiltt.AccountKindLoan, Provider: quiltt.ProviderPlaid,
+		Connection: &quiltt.Connection{ID: "conn_plaid", Provider: quiltt.ProviderPlaid, Status: quiltt.ConnectionStatusSynced},
+		Balance:    &quiltt.Balance{At: staleAt, Source: quiltt.BalanceSourceSync, Current: &current},
+	}))
+	return id
+}
+
+// logWatch is a slog.Handler that counts records by message, so that a test
+// can wait (without sleeping) until concurrent calls reach a point.
+type logWatch struct {
+	mu      sync.Mutex
+	counts  map[string]int
+	changed chan struct{} // closed and replaced at every record
+}
+
+func newLogWatch() *logWatch {
+	return &logWatch{counts: map[string]int{}, changed: make(chan struct{})}
+}
+
+func (w *logWatch) logger() *slog.Logger { return slog.New(w) }
+
+func (w *logWatch) Enabled(context.Context, slog.Level) bool { return true }
+
+func (w *logWatch) Handle(_ context.Context, r slog.Record) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.counts[r.Message]++
+	close(w.changed)
+	w.changed = make(chan struct{})
+	return nil
+}
+
+func (w *logWatch) WithAttrs([]slog.Attr) slog.Handler { return w }
+func (w *logWatch) WithGroup(string) slog.Handler      { return w }
+
+// count returns how many records had a message containing substr.
+func (w *logWatch) count(substr string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.countLocked(substr)
+}
+
+func (w *logWatch) countLocked(substr string) int {
+	n := 0
+	for msg, c := range w.counts {
+		if strings.Contains(msg, substr) {
+			n += c
+		}
+	}
+	return n
+}
+
+// waitFor returns nil once n records had a message containing substr, or
+// ctx's error.
+func (w *logWatch) waitFor(ctx context.Context, substr string, n int) error {
+	for {
+		w.mu.Lock()
+		done, ch := w.countLocked(substr) >= n, w.changed
+		w.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// refreshGate is an http.RoundTripper that lets a test hold refresh
+// requests before they are sent (before) and see their answers (after).
+type refreshGate struct {
+	base   *http.Transport
+	before func(r *http.Request) error
+	after  func(resp *http.Response)
+}
+
+// gatedClient returns a refreshGate and an http.Client sending through it;
+// set the gate's hooks before the first request.
+func gatedClient(t *testing.T) (*refreshGate, *http.Client) {
+	g := &refreshGate{base: http.DefaultTransport.(*http.Transport).Clone()}
+	t.Cleanup(g.base.CloseIdleConnections)
+	return g, &http.Client{Transport: g, Timeout: 30 * time.Second}
+}
+
+func (g *refreshGate) RoundTrip(r *http.Request) (*http.Response, error) {
+	refresh := r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/balances/refresh")
+	if refresh && g.before != nil {
+		if err := g.before(r); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := g.base.RoundTrip(r)
+	if refresh && err == nil && g.after != nil {
+		g.after(resp)
+	}
+	return resp, err
+}
+
+func (g *refreshGate) CloseIdleConnections() { g.base.CloseIdleConnections() }
+
+// result is what one FreshBalance call returned.
+type result struct {
+	b   *quiltt.Balance
+	err error
+}
+
+// fanOut runs FreshBalance(ctx, id, maxAge) n times at once, the i-th on
+// clients[i%len(clients)], and returns every result once all returned.
+func fanOut(ctx context.Context, clients []*quiltt.Client, n int, id string, maxAge time.Duration) []result {
+	out := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			b, err := clients[i%len(clients)].FreshBalance(ctx, id, maxAge)
+			out[i] = result{b, err}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// failingLock is a RefreshLock whose store fails.
+type failingLock struct {
+	acquireErr, waitErr, releaseErr error
+	held                            bool // Acquire reports another holder
+}
+
+func (l *failingLock) Acquire(context.Context, string, time.Duration) (func(context.Context) error, bool, error) {
+	switch {
+	case l.acquireErr != nil:
+		return nil, false, l.acquireErr
+	case l.held:
+		return nil, false, nil
+	}
+	return func(context.Context) error { return l.releaseErr }, true, nil
+}
+
+func (l *failingLock) Wait(context.Context, string) error { return l.waitErr }

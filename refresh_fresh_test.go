@@ -1,0 +1,479 @@
+package quiltt_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quiltt-go/quiltt"
+	"github.com/quiltt-go/quiltt/quilttest"
+)
+
+const checking = quilttest.CheckingAccountID // seeded with a 2024 balance: stale
+
+// A balance within maxAge is returned as read: one GraphQL read, no refresh.
+func TestFreshBalanceFreshAccountIsNotRefreshed(t *testing.T) {
+	t.Parallel()
+	s := freshServer(t)
+	current := decimal.RequireFromString("120.50")
+	stored, err := s.SetBalance(checking, quiltt.Balance{Current: &current}) // dated now
+	require.NoError(t, err)
+	c := freshClient(t, s)
+
+	b, err := c.FreshBalance(deadline(t), checking, time.Minute)
+
+	require.NoError(t, err)
+	assert.Equal(t, stored.ID, b.ID)
+	assert.Equal(t, "120.5", b.Current.String())
+	assert.Zero(t, refreshes(s), "nothing billed")
+	assert.Len(t, s.Requests(), 1, "one read")
+}
+
+// A stale balance costs exactly one refresh; the balance it brings is
+// returned, and is fresh for the next call, which refreshes nothing.
+func TestFreshBalanceStaleAccountIsRefreshedOnce(t *testing.T) {
+	t.Parallel()
+	s := freshServer(t)
+	c := freshClient(t, s)
+
+	b, err := c.FreshBalance(deadline(t), checking, 5*time.Minute)
+
+	require.NoError(t, err)
+	assert.Equal(t, 1, refreshes(s))
+	all := s.Balances(checking)
+	require.Len(t, all, 2, "the seeded balance and the refresh's")
+	assert.Equal(t, all[1].ID, b.ID)
+	assert.Equal(t, quiltt.BalanceSourceRefresh, b.Source)
+	assert.Equal(t, checking, b.AccountID)
+	assert.Equal(t, "3141.59", b.Current.String())
+
+	again, err := c.FreshBalance(deadline(t), checking, 5*time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, b.ID, again.ID)
+	assert.Equal(t, 1, refreshes(s), "the new balance is fresh: no second refresh")
+}
+
+// maxAge 0 accepts only a balance dated now or later (now − At ≤ 0).
+func TestFreshBalanceMaxAgeZero(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		at        time.Time
+		refreshes int
+	}{
+		"a second old: refreshed":          {at: time.Now().Add(-time.Second), refreshes: 1},
+		"dated ahead by the provider: not": {at: time.Now().Add(time.Hour)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := freshServer(t)
+			_, err := s.SetBalance(checking, quiltt.Balance{At: tc.at})
+			require.NoError(t, err)
+
+			b, err := freshClient(t, s).FreshBalance(deadline(t), checking, 0)
+
+			require.NoError(t, err)
+			assert.Equal(t, tc.refreshes, refreshes(s))
+			assert.Equal(t, s.Balances(checking)[len(s.Balances(checking))-1].ID, b.ID)
+		})
+	}
+}
+
+// 50 concurrent calls on one client for one stale account: one refresh,
+// and every call gets its balance, each its own copy.
+func TestFreshBalanceConcurrentCallsShareOneRefresh(t *testing.T) {
+	t.Parallel()
+	s := freshServer(t)
+	c := freshClient(t, s)
+
+	results := fanOut(deadline(t), []*quiltt.Client{c}, 50, checking, 5*time.Minute)
+
+	assert.Equal(t, 1, refreshes(s))
+	all := s.Balances(checking)
+	require.Len(t, all, 2)
+	seen := map[*quiltt.Balance]bool{}
+	for i, r := range results {
+		require.NoError(t, r.err, i)
+		assert.Equal(t, all[1].ID, r.b.ID, i)
+		assert.Equal(t, "3141.59", r.b.Current.String(), i)
+		assert.False(t, seen[r.b], "call %d shares its *Balance", i)
+		seen[r.b] = true
+	}
+}
+
+// Eight replicas (eight NewClient, each with its own pool) that share one
+// RefreshLock, as replicas share a store: 50 calls spread over them, one
+// refresh. Without the shared lock, the same replicas bill eight: the
+// negative control, held at the gate until all eight refreshes are in.
+func TestFreshBalanceReplicasShareOneRefresh(t *testing.T) {
+	t.Parallel()
+	t.Run("sharing a lock", func(t *testing.T) {
+		t.Parallel()
+		s := freshServer(t)
+		lock := new(quiltt.MemoryRefreshLock)
+		replicas := make([]*quiltt.Client, 8)
+		for i := range replicas {
+			replicas[i] = freshClient(t, s, quiltt.WithRefreshLock(lock))
+		}
+
+		results := fanOut(deadline(t), replicas, 50, checking, 5*time.Minute)
+
+		assert.Equal(t, 1, refreshes(s))
+		all := s.Balances(checking)
+		require.Len(t, all, 2)
+		for i, r := range results {
+			require.NoError(t, r.err, i)
+			assert.Equal(t, all[1].ID, r.b.ID, i)
+		}
+	})
+	t.Run("each with its own lock", func(t *testing.T) {
+		t.Parallel()
+		s := freshServer(t)
+		var arrived atomic.Int32
+		allIn := make(chan struct{})
+		replicas := make([]*quiltt.Client, 8)
+		for i := range replicas {
+			gate, hc := gatedClient(t)
+			gate.before = func(r *http.Request) error {
+				if arrived.Add(1) == int32(len(replicas)) {
+					close(allIn)
+				}
+				select {
+				case <-allIn:
+					return nil
+				case <-r.Context().Done():
+					return r.Context().Err()
+				}
+			}
+			replicas[i] = freshClient(t, s, quiltt.WithHTTPClient(hc))
+		}
+
+		results := fanOut(deadline(t), replicas, 50, checking, 5*time.Minute)
+
+		for i, r := range results {
+			require.NoError(t, r.err, i)
+		}
+		assert.Equal(t, 8, refreshes(s), "one per process: nothing shared")
+	})
+}
+
+// A refresh Quiltt refuses (400: Plaid does not refresh loans; nothing
+// billed). In one process every concurrent call gets the holder's error:
+// one refresh for 50 calls. Across replicas, a waiting replica cannot learn
+// the holder's error, so each replica tries once: 8 refreshes for 8
+// replicas, never more, and every call gets a 400.
+func TestFreshBalanceRefusedRefresh(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		replicas, calls int
+		sharedLock      bool
+		want            int
+	}{
+		"one client, 50 calls":                {replicas: 1, calls: 50, want: 1},
+		"8 replicas sharing a lock, 48 calls": {replicas: 8, calls: 48, sharedLock: true, want: 8},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := freshServer(t)
+			loan := addPlaidLoan(t, s)
+			watch := newLogWatch()
+			// The first refresh waits until every call has joined its
+			// replica's flight and every other replica waits on the lock.
+			var first atomic.Bool
+			hold := func(r *http.Request) error {
+				if !first.CompareAndSwap(false, true) {
+					return nil
+				}
+				if err := watch.waitFor(r.Context(), logJoined, tc.calls-tc.replicas); err != nil {
+					return err
+				}
+				return watch.waitFor(r.Context(), logWaiting, tc.replicas-1)
+			}
+			lock := new(quiltt.MemoryRefreshLock)
+			replicas := make([]*quiltt.Client, tc.replicas)
+			for i := range replicas {
+				gate, hc := gatedClient(t)
+				gate.before = hold
+				opts := []quiltt.Option{quiltt.WithHTTPClient(hc), quiltt.WithLogger(watch.logger())}
+				if tc.sharedLock {
+					opts = append(opts, quiltt.WithRefreshLock(lock))
+				}
+				replicas[i] = freshClient(t, s, opts...)
+			}
+
+			results := fanOut(deadline(t), replicas, tc.calls, loan, 5*time.Minute)
+
+			for i, r := range results {
+				assert.Nil(t, r.b, i)
+				var qe *quiltt.Error
+				require.ErrorAs(t, r.err, &qe, i)
+				assert.Equal(t, http.StatusBadRequest, qe.StatusCode, i)
+				assert.Equal(t, "FreshBalance", qe.Op, i)
+				assert.NotErrorIs(t, r.err, quiltt.ErrOutcomeUnknown, i)
+			}
+			assert.Equal(t, tc.want, refreshes(s))
+			assert.Equal(t, tc.calls-tc.replicas, watch.count(logJoined), "the gate held the first refresh")
+		})
+	}
+}
+
+// A refresh of unknown outcome (500) is returned as ErrOutcomeUnknown to
+// every call that shared it, and the lock stays held (its ttl): no call
+// refreshes again, and a later call waits for that refresh's balance.
+func TestFreshBalanceOutcomeUnknownIsNotRefreshedAgain(t *testing.T) {
+	t.Parallel()
+	t.Run("50 calls share the unknown outcome", func(t *testing.T) {
+		t.Parallel()
+		s := freshServer(t)
+		require.NoError(t, s.FailNext(quilttest.RouteRefresh, 1, quilttest.Status(http.StatusInternalServerError)))
+		watch := newLogWatch()
+		gate, hc := gatedClient(t)
+		gate.before = func(r *http.Request) error { return watch.waitFor(r.Context(), logJoined, 49) }
+		c := freshClient(t, s, quiltt.WithHTTPClient(hc), quiltt.WithLogger(watch.logger()))
+
+		results := fanOut(deadline(t), []*quiltt.Client{c}, 50, checking, 5*time.Minute)
+
+		for i, r := range results {
+			assert.Nil(t, r.b, i)
+			assert.ErrorIs(t, r.err, quiltt.ErrOutcomeUnknown, i)
+			assert.ErrorIs(t, r.err, quiltt.ErrServer, i)
+		}
+		assert.Equal(t, 1, refreshes(s))
+
+		// Quiltt did not act on it: a later call waits (until its context
+		// ends) rather than bill a second refresh within the lock's ttl.
+		ctx, cancel := context.WithCancel(deadline(t))
+		defer cancel()
+		later := make(chan result, 1)
+		go func() {
+			b, err := c.FreshBalance(ctx, checking, 5*time.Minute)
+			later <- result{b, err}
+		}()
+		require.NoError(t, watch.waitFor(deadline(t), logWaiting, 1))
+		cancel()
+		r := <-later
+		assert.Nil(t, r.b)
+		assert.ErrorIs(t, r.err, context.Canceled)
+		assert.NotErrorIs(t, r.err, quiltt.ErrRefreshLock)
+		assert.Equal(t, 1, refreshes(s), "no second refresh")
+	})
+	t.Run("Quiltt acted: the next call gets its balance", func(t *testing.T) {
+		t.Parallel()
+		s := freshServer(t, quilttest.WithRefreshDelay(quilttest.ManualRefresh))
+		require.NoError(t, s.FailNext(quilttest.RouteRefresh, 1, quilttest.Status(http.StatusBadGateway).ActingFirst()))
+		watch := newLogWatch()
+		c := freshClient(t, s, quiltt.WithLogger(watch.logger()))
+
+		_, err := c.FreshBalance(deadline(t), checking, 5*time.Minute)
+		require.ErrorIs(t, err, quiltt.ErrOutcomeUnknown)
+		require.Equal(t, 1, s.PendingRefreshes(), "Quiltt accepted it before the 502")
+
+		next := make(chan result, 1)
+		go func() {
+			b, err := c.FreshBalance(deadline(t), checking, 5*time.Minute)
+			next <- result{b, err}
+		}()
+		require.NoError(t, watch.waitFor(deadline(t), logWaiting, 1))
+		done := s.CompleteRefreshes()
+		require.Len(t, done, 1)
+		r := <-next
+		require.NoError(t, r.err)
+		assert.Equal(t, done[0].ID, r.b.ID)
+		assert.Equal(t, 1, refreshes(s), "the waiting call billed nothing")
+	})
+}
+
+// The context ends while waiting: for the holder, after its refresh was
+// accepted (a *RefreshWaitError; the lock stays held, so the next call
+// waits for that refresh's balance); for a call that joined the holder in
+// this process; for a replica waiting on the lock. Nothing more is billed.
+func TestFreshBalanceContextEndsWhileWaiting(t *testing.T) {
+	t.Parallel()
+	t.Run("the holder, after its refresh was accepted", func(t *testing.T) {
+		t.Parallel()
+		s := freshServer(t, quilttest.WithRefreshDelay(quilttest.ManualRefresh))
+		ctx, cancel := context.WithCancel(deadline(t))
+		defer cancel()
+		gate, hc := gatedClient(t)
+		gate.after = func(resp *http.Response) {
+			if resp.StatusCode == http.StatusAccepted {
+				cancel()
+			}
+		}
+		watch := newLogWatch()
+		c := freshClient(t, s, quiltt.WithHTTPClient(hc), quiltt.WithLogger(watch.logger()))
+
+		b, err := c.FreshBalance(ctx, checking, 5*time.Minute)
+
+		assert.Nil(t, b)
+		assert.ErrorIs(t, err, context.Canceled)
+		var we *quiltt.RefreshWaitError
+		require.ErrorAs(t, err, &we)
+		assert.Equal(t, "FreshBalance", we.Op)
+		assert.Equal(t, checking, we.AccountID)
+		require.NotNil(t, we.Last)
+		assert.Equal(t, quiltt.BalanceSourceSync, we.Last.Source, "the stale balance")
+		assert.Contains(t, err.Error(), "quiltt: FreshBalance: refresh of")
+
+		gate.after = nil
+		next := make(chan result, 1)
+		go func() {
+			b, err := c.FreshBalance(deadline(t), checking, 5*time.Minute)
+			next <- result{b, err}
+		}()
+		require.NoError(t, watch.waitFor(deadline(t), logWaiting, 1))
+		done := s.CompleteRefreshes()
+		require.Len(t, done, 1)
+		r := <-next
+		require.NoError(t, r.err)
+		assert.Equal(t, done[0].ID, r.b.ID)
+		assert.Equal(t, 1, refreshes(s))
+	})
+	t.Run("a call that joined, and a replica waiting on the lock", func(t *testing.T) {
+		t.Parallel()
+		s := freshServer(t)
+		watch := newLogWatch()
+		open := make(chan struct{})
+		gate, hc := gatedClient(t)
+		gate.before = func(r *http.Request) error {
+			select {
+			case <-open:
+				return nil
+			case <-r.Context().Done():
+				return r.Context().Err()
+			}
+		}
+		lock := new(quiltt.MemoryRefreshLock)
+		holder := freshClient(t, s, quiltt.WithHTTPClient(hc), quiltt.WithLogger(watch.logger()), quiltt.WithRefreshLock(lock))
+		replica := freshClient(t, s, quiltt.WithLogger(watch.logger()), quiltt.WithRefreshLock(lock))
+
+		held := make(chan result, 1)
+		go func() {
+			b, err := holder.FreshBalance(deadline(t), checking, 5*time.Minute)
+			held <- result{b, err}
+		}()
+		require.NoError(t, watch.waitFor(deadline(t), "refreshing", 1))
+
+		for name, c := range map[string]*quiltt.Client{"joined": holder, "lock waiter": replica} {
+			ctx, cancel := context.WithCancel(deadline(t))
+			gave := make(chan result, 1)
+			go func() {
+				b, err := c.FreshBalance(ctx, checking, 5*time.Minute)
+				gave <- result{b, err}
+			}()
+			msg := logJoined
+			if c == replica {
+				msg = logWaiting
+			}
+			require.NoError(t, watch.waitFor(deadline(t), msg, 1), name)
+			cancel()
+			r := <-gave
+			assert.Nil(t, r.b, name)
+			assert.ErrorIs(t, r.err, context.Canceled, name)
+			assert.NotErrorIs(t, r.err, quiltt.ErrRefreshLock, name)
+		}
+
+		close(open)
+		r := <-held
+		require.NoError(t, r.err)
+		assert.Equal(t, quiltt.BalanceSourceRefresh, r.b.Source)
+		assert.Equal(t, 1, refreshes(s))
+	})
+}
+
+// Every failure before the refresh bills nothing; those found without a
+// request send nothing at all.
+func TestFreshBalanceNothingBilledOnEarlyFailure(t *testing.T) {
+	t.Parallel()
+	s := freshServer(t)
+	withKey, err := quiltt.NewClient(quiltt.WithAPIKey(s.APIKey()), quiltt.WithBaseURL(s.URL()))
+	require.NoError(t, err)
+	t.Cleanup(withKey.CloseIdleConnections)
+	tokenOnly, err := quiltt.NewClient(quiltt.WithSessionToken(s.SessionToken()), quiltt.WithBaseURL(s.URL()))
+	require.NoError(t, err)
+	t.Cleanup(tokenOnly.CloseIdleConnections)
+	profile := freshClient(t, s)
+
+	for name, tc := range map[string]struct {
+		c      *quiltt.Client
+		id     string
+		maxAge time.Duration
+		is     error
+		sent   int // requests sent
+	}{
+		"API key, no profile": {c: withKey, id: checking, is: quiltt.ErrMissingCredentials},
+		"session token only":  {c: tokenOnly, id: checking, is: quiltt.ErrMissingCredentials},
+		"invalid account ID":  {c: profile, id: "acct/../x", is: quiltt.ErrInvalidAccountID},
+		"negative maxAge":     {c: profile, id: checking, maxAge: -time.Second},
+		"unknown account":     {c: profile, id: "acct_unknown", is: quiltt.ErrNotFound, sent: 1},
+		"unknown profile":     {c: withKey.ForProfile("p_nobody"), id: checking, is: quiltt.ErrUnauthorized, sent: 1},
+	} {
+		s.ResetRequests()
+		b, err := tc.c.FreshBalance(deadline(t), tc.id, tc.maxAge)
+		assert.Nil(t, b, name)
+		require.Error(t, err, name)
+		if tc.is != nil {
+			assert.ErrorIs(t, err, tc.is, name)
+		}
+		assert.Len(t, s.Requests(), tc.sent, name)
+		assert.Zero(t, refreshes(s), name)
+		assert.NotContains(t, err.Error(), s.APIKey(), name)
+	}
+}
+
+// A failing lock store fails the call, wrapped in ErrRefreshLock, before
+// anything is billed; a failed release is logged and the balance returned.
+func TestFreshBalanceLockStoreFails(t *testing.T) {
+	t.Parallel()
+	storeErr := errors.New("dial tcp 127.0.0.1:6379: connection refused")
+	for name, tc := range map[string]struct {
+		lock      *failingLock
+		refreshes int
+		fails     bool
+	}{
+		"Acquire fails":           {lock: &failingLock{acquireErr: storeErr}, fails: true},
+		"Wait fails":              {lock: &failingLock{held: true, waitErr: storeErr}, fails: true},
+		"release fails after all": {lock: &failingLock{releaseErr: storeErr}, refreshes: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := freshServer(t)
+			var logs logBuffer
+			c := freshClient(t, s, quiltt.WithRefreshLock(tc.lock), quiltt.WithLogger(logs.logger()))
+
+			b, err := c.FreshBalance(deadline(t), checking, 5*time.Minute)
+
+			assert.Equal(t, tc.refreshes, refreshes(s))
+			if tc.fails {
+				assert.Nil(t, b)
+				assert.ErrorIs(t, err, quiltt.ErrRefreshLock)
+				assert.ErrorIs(t, err, storeErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, quiltt.BalanceSourceRefresh, b.Source)
+			assert.Contains(t, logs.String(), "releasing the refresh lock failed")
+		})
+	}
+}
+
+func TestFreshBalanceOptions(t *testing.T) {
+	t.Parallel()
+	for name, opt := range map[string]quiltt.Option{
+		"nil lock":      quiltt.WithRefreshLock(nil),
+		"zero min":      quiltt.WithFreshBalancePolling(0, time.Second),
+		"max below min": quiltt.WithFreshBalancePolling(time.Second, time.Millisecond),
+	} {
+		_, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), opt)
+		assert.Error(t, err, name)
+	}
+	_, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey),
+		quiltt.WithRefreshLock(new(quiltt.MemoryRefreshLock)), quiltt.WithFreshBalancePolling(time.Second, time.Second))
+	assert.NoError(t, err)
+}
