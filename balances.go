@@ -178,9 +178,9 @@ func toBalance(f *gql.BalanceData, accountID string) *Balance {
 		AccountID: accountID,
 		At:        f.At,
 		Source:    BalanceSource(f.Source),
-		Available: f.Available,
-		Current:   f.Current,
-		Limit:     f.Limit,
+		Available: f.Available.Decimal(),
+		Current:   f.Current.Decimal(),
+		Limit:     f.Limit.Decimal(),
 	}
 }
 
