@@ -60,7 +60,7 @@ type shapeField struct {
 	required bool // present even though nullable: the root field asked for
 }
 
-func nonNull(name string, s *shape) shapeField { return shapeField{name: name, ref: ref{s, true}} }
+func nonNull(name string, s *shape) shapeField  { return shapeField{name: name, ref: ref{s, true}} }
 func nullable(name string, s *shape) shapeField { return shapeField{name: name, ref: ref{s, false}} }
 func rootField(name string, s *shape) shapeField {
 	return shapeField{name: name, ref: ref{s, false}, required: true}
