@@ -65,27 +65,29 @@ func (c *answerClient) MakeRequest(ctx context.Context, req *graphql.Request, re
 	return decodeAnswer(raw, s, resp.Data)
 }
 
-// readAnswer reads a whole answer, in one allocation when the server sent
-// its length. The doer has already capped the body.
+// readAnswer reads a whole answer: in one allocation when the server sent
+// its length, else with io.ReadAll. The doer has already capped the body.
 func readAnswer(resp *http.Response) ([]byte, error) {
-	size := 512
-	if n := resp.ContentLength; n > 0 && n <= maxResponseBody {
-		size = int(n) + 1 // room for the read that returns io.EOF
+	n := resp.ContentLength
+	if n <= 0 || n > maxResponseBody {
+		return io.ReadAll(resp.Body)
 	}
-	b := make([]byte, 0, size)
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+	b := make([]byte, n+1) // +1: a longer body than announced is read too, and fails to parse
+	read, err := io.ReadFull(resp.Body, b)
+	switch err {
+	case io.ErrUnexpectedEOF, nil:
+		if read < len(b) {
+			return b[:read], nil
 		}
-		n, err := resp.Body.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
+		rest, err := io.ReadAll(resp.Body)
 		if err != nil {
 			return nil, err
 		}
+		return append(b, rest...), nil
+	case io.EOF:
+		return b[:0], nil
 	}
+	return nil, err
 }
 
 // answerErrors is the errors[] of an answer: graphQLError makes it a
@@ -136,6 +138,10 @@ func decodeAnswer(raw []byte, s *shape, data any) error {
 		}
 	}
 	if l.hasData && !l.dataNull {
+		if d, ok := data.(*gql.AccountsResponse); ok && l.accounts > 0 {
+			// The list's final size is known: one allocation, no regrowth.
+			d.Accounts = make([]gql.AccountData, 0, l.accounts)
+		}
 		if uerr := json.Unmarshal(raw[l.data.start:l.data.end], data); uerr != nil {
 			reflect.ValueOf(data).Elem().SetZero() // nothing half-decoded is handed out
 			return &invalidAnswer{problem: "data: " + jsonProblem(uerr), errs: errs}

@@ -132,6 +132,7 @@ type answerLayout struct {
 	data     span
 	errs     span // the errors[] list, when it is valid and not empty
 	nErrors  int
+	accounts int // the accounts listed, for sizing the decoded list
 	nulls    []answerNull
 }
 
@@ -192,7 +193,7 @@ func checkAnswer(raw []byte, data *shape) (answerLayout, error) {
 				}
 				l.hasData = true
 				c.sc.SkipSpace()
-				l.data.start = c.sc.Pos
+				l.data.start, c.sc.Depth = c.sc.Pos, 0 // data is decoded on its own
 				if c.sc.Null() {
 					l.dataNull = true
 				} else if err := c.checked(problem == nil, func() error { return c.value(ref{data, true}) }); err != nil {
@@ -208,8 +209,8 @@ func checkAnswer(raw []byte, data *shape) (answerLayout, error) {
 				}
 				seenErrors = true
 				c.sc.SkipSpace()
-				start := c.sc.Pos
-				n := 0
+				start, n := c.sc.Pos, 0
+				c.sc.Depth = 0 // errors[] is decoded on its own
 				if !c.sc.Null() {
 					if err := c.checked(true, func() error { return c.errorList(&n) }); err != nil {
 						if _, ok := err.(*answerProblem); !ok {
@@ -242,7 +243,7 @@ func checkAnswer(raw []byte, data *shape) (answerLayout, error) {
 	if err := c.sc.End(); err != nil {
 		return l, err
 	}
-	l.nulls = c.nulls
+	l.nulls, l.accounts = c.nulls, c.accounts
 	switch {
 	case problem != nil:
 		return l, problem
@@ -280,7 +281,7 @@ func (c *answerChecker) checked(run bool, check func() error) error {
 		if _, ok := err.(*answerProblem); !ok {
 			return err
 		}
-		c.sc.Pos, c.path, c.nullable = start, c.path[:0], c.nullable[:0]
+		c.sc.Pos, c.sc.Depth, c.path, c.nullable = start, 0, c.path[:0], c.nullable[:0]
 		if serr := c.sc.Skip(); serr != nil {
 			return serr
 		}
@@ -367,6 +368,7 @@ func (c *answerChecker) pop() {
 // object checks the object at the scanner's position against s.
 func (c *answerChecker) object(s *shape) error {
 	c.sc.Pos++ // {
+	c.sc.Depth++
 	var seen uint64
 	next := 0
 	if c.sc.Peek() == '}' {
@@ -414,6 +416,7 @@ func (c *answerChecker) object(s *shape) error {
 			return c.problemf("%s is missing", pathText(c.path, pathElem{name: f.name}))
 		}
 	}
+	c.sc.Depth--
 	return nil
 }
 
@@ -424,6 +427,7 @@ func (c *answerChecker) list(s *shape) error {
 		c.sc.Pos++
 		return nil
 	}
+	c.sc.Depth++
 	for i := 0; ; i++ {
 		if s.counted {
 			if c.accounts++; c.accounts > MaxAccountsPerAnswer {
@@ -440,6 +444,7 @@ func (c *answerChecker) list(s *shape) error {
 			c.sc.Pos++
 			continue
 		}
+		c.sc.Depth--
 		return c.sc.Expect(']', "want , or ]")
 	}
 }
@@ -454,6 +459,7 @@ func (c *answerChecker) errorList(n *int) error {
 		c.sc.Pos++
 		return nil
 	}
+	c.sc.Depth++
 	for {
 		if *n >= MaxAccountsPerAnswer {
 			return c.problemf("errors[] holds more than %d entries", MaxAccountsPerAnswer)
@@ -466,6 +472,7 @@ func (c *answerChecker) errorList(n *int) error {
 			c.sc.Pos++
 			continue
 		}
+		c.sc.Depth--
 		return c.sc.Expect(']', "want , or ]")
 	}
 }
@@ -481,6 +488,7 @@ func (c *answerChecker) errorEntry(i int) error {
 		return c.problemf("errors[%d] is not an object", i)
 	}
 	c.sc.Pos++
+	c.sc.Depth++
 	var seen [2]bool
 	if c.sc.Peek() == '}' {
 		c.sc.Pos++
@@ -531,6 +539,7 @@ func (c *answerChecker) errorEntry(i int) error {
 	if !seen[0] {
 		return c.problemf("errors[%d] has no message", i)
 	}
+	c.sc.Depth--
 	return nil
 }
 

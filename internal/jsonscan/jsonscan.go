@@ -31,6 +31,9 @@ func (e *SyntaxError) Error() string {
 type Scanner struct {
 	Buf []byte
 	Pos int
+	// Depth is how many containers are open around Pos, as the caller
+	// counts them: Skip refuses nesting deeper than MaxDepth in all.
+	Depth int
 
 	stack []byte // open containers of Skip: '}' or ']'
 	small [32]byte
@@ -202,7 +205,7 @@ func (s *Scanner) Null() bool {
 
 // Skip moves past one value of any kind, after whitespace, checking its
 // syntax. It does not recurse: nesting costs one byte of stack per level,
-// up to MaxDepth.
+// up to MaxDepth less Depth.
 func (s *Scanner) Skip() error {
 	if s.stack == nil {
 		s.stack = s.small[:0]
@@ -212,7 +215,7 @@ func (s *Scanner) Skip() error {
 		// A value.
 		switch c := s.Peek(); {
 		case c == '{' || c == '[':
-			if len(s.stack) >= MaxDepth {
+			if s.Depth+len(s.stack)-base >= MaxDepth {
 				return s.Fail("nested too deep")
 			}
 			s.Pos++
