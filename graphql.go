@@ -179,6 +179,9 @@ func (g *GraphQLError) redact(r redactor) {
 // QueryError is a GraphQL answer (HTTP 200) that carries errors[]. When the
 // answer also carries data, PartialData is true and the method that returned
 // the error also returned what it could decode: see each method's doc.
+// When the answer was refused as incomplete or malformed, the error wraps
+// ErrInvalidResponse and this *QueryError both, PartialData is false and
+// nothing is returned beside it.
 //
 // errors.Is matches the sentinel of any entry's extensions.code:
 // UNAUTHENTICATED → ErrUnauthorized, FORBIDDEN → ErrForbidden, NOT_FOUND →

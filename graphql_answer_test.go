@@ -47,6 +47,7 @@ func TestIncompleteAnswersAreInvalid(t *testing.T) {
 		"balance without id":       {true, `{"data":{"account":` + answerAccount + `,"balance":{"at":"2024-06-09T07:40:20Z","source":"SYNC"}}}}`},
 		"trailing bytes":           {false, `{"data":{"accounts":[]}}garbage`},
 		"two answers":              {true, `{"data":{"account":null}}{"data":{"account":null}}`},
+		"null errors[] entry":      {false, `{"errors":[null]}`}, // a nil-pointer panic before
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := newGQLServer(t, replyBody(tc.body))
@@ -213,4 +214,41 @@ func TestAmountsOneRuleOnBothPaths(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 12, refused, "every refusal case ran")
+}
+
+// The recorded incomplete answers are refused; the recorded partial answer
+// whose null is explained by errors[] is read, with the null propagated.
+func TestAnswerFixtures(t *testing.T) {
+	for name, single := range map[string]bool{
+		"accounts_missing_id.json":     false,
+		"accounts_quoted_amount.json":  false,
+		"accounts_trailing_bytes.json": false,
+		"account_null_at.json":         true,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := newGQLServer(t, replyFixture(t, name))
+			c := newGQLClient(t, srv)
+			var err error
+			if single {
+				var a *quiltt.Account
+				a, err = c.Account(context.Background(), "acct_nobal")
+				assert.Nil(t, a)
+			} else {
+				var accounts []quiltt.Account
+				accounts, err = c.Accounts(context.Background(), nil)
+				assert.Nil(t, accounts)
+			}
+			assert.ErrorIs(t, err, quiltt.ErrInvalidResponse)
+		})
+	}
+
+	srv := newGQLServer(t, replyFixture(t, "errors_partial_null_at.json"))
+	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	var qe *quiltt.QueryError
+	require.ErrorAs(t, err, &qe)
+	assert.True(t, qe.PartialData)
+	assert.Equal(t, []string{"accounts", "0", "balance", "at"}, qe.Errors[0].Path)
+	require.Len(t, accounts, 1)
+	assert.Nil(t, accounts[0].Balance, "the balance whose at failed is nil")
+	assert.Equal(t, "acct_12sf19AeKaWfukStXAL7nN", accounts[0].ID)
 }
