@@ -264,7 +264,7 @@ func graphQLError(op string, err error, partial bool, r redactor) error {
 	var inv *invalidAnswer
 	switch {
 	case errors.As(err, &inv):
-		e := &refusedAnswer{op: op, problem: r.apply(inv.problem)}
+		e := &refusedAnswer{op: op, problem: inv.text(r)}
 		if len(inv.errs) > 0 {
 			e.qe = newQueryError(op, inv.errs, false, r)
 		}
@@ -276,9 +276,9 @@ func graphQLError(op string, err error, partial bool, r redactor) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("quiltt: %s: reading the answer: %w", op, err)
 	default:
-		// The text may quote the body: jsonProblem keeps it short and r
-		// redacts it; the error itself is not kept in the chain.
-		return fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, r.apply(jsonProblem(err)))
+		// The text may quote the body: r redacts it, then jsonProblem
+		// keeps it short; the error itself is not kept in the chain.
+		return fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, jsonProblem(redactedError{err, r}))
 	}
 }
 

@@ -98,13 +98,39 @@ func (e answerErrors) Error() string { return fmt.Sprintf("%d GraphQL errors", l
 
 // invalidAnswer is an answer refused by the checks: graphQLError makes it
 // an error wrapping ErrInvalidResponse (and a *QueryError of errs, if the
-// answer carried any).
+// answer carried any). problem never quotes the answer; the decoder's
+// error, which may, is kept apart in cause so that it is redacted before
+// it is cut short.
 type invalidAnswer struct {
 	problem string
+	cause   error
 	errs    []GraphQLError
 }
 
-func (e *invalidAnswer) Error() string { return e.problem }
+func (e *invalidAnswer) Error() string {
+	if e.cause != nil {
+		return e.problem + e.cause.Error()
+	}
+	return e.problem
+}
+
+// text is the refusal's description, with credentials redacted by r
+// before the decoder's error is cut short.
+func (e *invalidAnswer) text(r redactor) string {
+	if e.cause == nil {
+		return r.apply(e.problem)
+	}
+	return r.apply(e.problem) + jsonProblem(redactedError{e.cause, r})
+}
+
+// redactedError is err with credentials redacted from its text.
+type redactedError struct {
+	err error
+	r   redactor
+}
+
+func (e redactedError) Error() string { return e.r.apply(e.err.Error()) }
+func (e redactedError) Unwrap() error { return e.err }
 
 // decodeAnswer checks raw against s, the data shape of its query, and
 // decodes its data into data (a pointer to the generated response type).
@@ -123,7 +149,7 @@ func decodeAnswer(raw []byte, s *shape, data any) error {
 	if l.nErrors > 0 {
 		errs = make([]GraphQLError, 0, l.nErrors)
 		if uerr := json.Unmarshal(raw[l.errs.start:l.errs.end], &errs); uerr != nil {
-			return &invalidAnswer{problem: "errors[]: " + jsonProblem(uerr)}
+			return &invalidAnswer{problem: "errors[]: ", cause: uerr}
 		}
 	}
 	if err != nil {
@@ -144,7 +170,7 @@ func decodeAnswer(raw []byte, s *shape, data any) error {
 		}
 		if uerr := json.Unmarshal(raw[l.data.start:l.data.end], data); uerr != nil {
 			reflect.ValueOf(data).Elem().SetZero() // nothing half-decoded is handed out
-			return &invalidAnswer{problem: "data: " + jsonProblem(uerr), errs: errs}
+			return &invalidAnswer{problem: "data: ", cause: uerr, errs: errs}
 		}
 		for _, n := range l.nulls {
 			if err := propagateNull(data, n.at[:n.target]); err != nil {

@@ -252,3 +252,24 @@ func TestAnswerFixtures(t *testing.T) {
 	assert.Nil(t, accounts[0].Balance, "the balance whose at failed is nil")
 	assert.Equal(t, "acct_12sf19AeKaWfukStXAL7nN", accounts[0].ID)
 }
+
+// A decoding error that quotes the answer is redacted before it is cut
+// short: a credential that straddles the cut leaves no prefix behind.
+func TestInvalidAnswerRedactsBeforeCutting(t *testing.T) {
+	leaks := 0
+	for pad := 100; pad < 180; pad++ {
+		at := strings.Repeat("x", pad) + gqlTestKey
+		srv := newGQLServer(t, replyBody(`{"data":{"account":`+answerAccount+
+			`,"balance":{"id":"bal_1","at":"`+at+`","source":"SYNC"}}}}`))
+		_, err := newGQLClient(t, srv).Account(context.Background(), "acct_1")
+		require.ErrorIs(t, err, quiltt.ErrInvalidResponse)
+		for n := 6; n <= len(gqlTestKey); n++ {
+			if strings.Contains(err.Error(), gqlTestKey[:n]) {
+				leaks++
+				t.Errorf("pad %d: %d characters of the key in %q", pad, n, err)
+				break
+			}
+		}
+	}
+	assert.Zero(t, leaks)
+}

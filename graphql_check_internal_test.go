@@ -158,7 +158,7 @@ func TestDecodeAnswerRefusesIncompleteAnswers(t *testing.T) {
 			data, err := decodeOp(tc.op, tc.body)
 			var inv *invalidAnswer
 			require.ErrorAs(t, err, &inv)
-			assert.Contains(t, inv.problem, tc.says)
+			assert.Contains(t, inv.Error(), tc.says)
 			assert.Empty(t, inv.errs)
 			assert.Zero(t, reflectElem(data), "nothing half-decoded is left behind")
 			e := graphQLError(tc.op, err, false, nil)
@@ -269,7 +269,7 @@ func TestDecodeAnswerPartialData(t *testing.T) {
 			data, err := decodeOp("Accounts", `{"data":{"accounts":[`+account(`,"balance":`+nullAt)+`]},`+errAt(path)+`}`)
 			var inv *invalidAnswer
 			require.ErrorAs(t, err, &inv)
-			assert.Contains(t, inv.problem, "accounts.0.balance.at is null")
+			assert.Contains(t, inv.Error(), "accounts.0.balance.at is null")
 			require.Len(t, inv.errs, 1, "the errors[] are kept for the caller")
 			assert.Zero(t, reflectElem(data))
 
@@ -286,7 +286,7 @@ func TestDecodeAnswerPartialData(t *testing.T) {
 		_, err := decodeOp("Account", `{"data":{"account":{"id":"acct_1","balance":null}},`+errAt(`["account","balance"]`)+`}`)
 		var inv *invalidAnswer
 		require.ErrorAs(t, err, &inv)
-		assert.Contains(t, inv.problem, "account.name is missing")
+		assert.Contains(t, inv.Error(), "account.name is missing")
 		assert.Len(t, inv.errs, 1)
 	})
 	t.Run("errors without data", func(t *testing.T) {
@@ -307,17 +307,17 @@ func TestDecodeAnswerCapsAccounts(t *testing.T) {
 	_, err = decodeOp("Accounts", list(MaxAccountsPerAnswer+1))
 	var inv *invalidAnswer
 	require.ErrorAs(t, err, &inv)
-	assert.Contains(t, inv.problem, "more than 10000 accounts")
+	assert.Contains(t, inv.Error(), "more than 10000 accounts")
 
 	many := `{"errors":[` + strings.TrimSuffix(strings.Repeat(`{"message":"m"},`, MaxAccountsPerAnswer+1), ",") + `]}`
 	_, err = decodeOp("Accounts", many)
 	require.ErrorAs(t, err, &inv)
-	assert.Contains(t, inv.problem, "errors[] holds more than 10000 entries")
+	assert.Contains(t, inv.Error(), "errors[] holds more than 10000 entries")
 
 	long := `{"errors":[{"message":"m","path":[` + strings.TrimSuffix(strings.Repeat(`0,`, maxErrorPath+1), ",") + `]}]}`
 	_, err = decodeOp("Accounts", long)
 	require.ErrorAs(t, err, &inv)
-	assert.Contains(t, inv.problem, "path longer than 32")
+	assert.Contains(t, inv.Error(), "path longer than 32")
 }
 
 // The cap is checked before anything is decoded: refusing a 15 MiB answer
