@@ -70,6 +70,9 @@ func hostileAnswers() map[string][]byte {
 		// Nulls and unselected members everywhere.
 		"many nulls": list(quiltt.MaxAccountsPerAnswer, account(`,"kind":null,"mask":null,"balance":null,"connection":null,"metadata":null,`+
 			repeat(`"x":null,`, per-80))),
+		// Unselected members with escaped keys, which must be unescaped to
+		// tell whether they name a selected field.
+		"escaped unknown keys": list(quiltt.MaxAccountsPerAnswer, account(","+repeat(`"\u0078":0,`, per-80))),
 		// Escaped strings: names of \u0041.
 		"escaped names": list(quiltt.MaxAccountsPerAnswer, strings.Replace(answerAccount+`}`, `"Checking"`, `"`+strings.Repeat(`\u0041`, per/6)+`"`, 1)),
 		// MaxAccountsPerAnswer errors[] entries with the longest paths.

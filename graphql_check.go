@@ -6,10 +6,12 @@ package quiltt
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/quiltt-go/quiltt/internal/jsonscan"
 )
@@ -589,12 +591,12 @@ func (c *answerChecker) errorPath(i int) error {
 // fields in the query's order.
 func keyIndex(raw []byte, start, end int, escaped bool, names []string, hint int) int {
 	key := raw[start:end]
+	var buf [64]byte
 	if escaped {
-		var s string
-		if json.Unmarshal(raw[start-1:end+1], &s) != nil {
+		var ok bool
+		if key, ok = unescapeKey(key, buf[:0]); !ok {
 			return -1
 		}
-		key = []byte(s)
 	}
 	if hint < len(names) && string(key) == names[hint] {
 		return hint
@@ -610,6 +612,77 @@ func keyIndex(raw []byte, start, end int, escaped bool, names []string, hint int
 		}
 	}
 	return -1
+}
+
+// unescapeKey unquotes the contents of a string with escapes (checked by
+// the scanner) into buf as encoding/json does, without allocating. It
+// reports false when the result does not fit buf: such a key is longer than
+// any field name, case-folded or not.
+func unescapeKey(raw, buf []byte) ([]byte, bool) {
+	out := buf[:0]
+	for i := 0; i < len(raw); {
+		if len(out)+utf8.UTFMax > cap(out) {
+			return nil, false
+		}
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			i++
+			continue
+		}
+		switch raw[i+1] {
+		case 'u':
+			r := hex4(raw[i+2:])
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+					if dec := utf16.DecodeRune(r, hex4(raw[i+2:])); dec != unicode.ReplacementChar {
+						r = dec
+						i += 6
+					} else {
+						r = unicode.ReplacementChar
+					}
+				} else {
+					r = unicode.ReplacementChar
+				}
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		default: // " \ /
+			c = raw[i+1]
+		}
+		out = append(out, c)
+		i += 2
+	}
+	return out, true
+}
+
+// hex4 reads the four hex digits at the start of b (checked by the
+// scanner).
+func hex4(b []byte) rune {
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
 }
 
 // pathText writes a position as GraphQL error paths are written:
