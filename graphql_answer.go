@@ -66,28 +66,31 @@ func (c *answerClient) MakeRequest(ctx context.Context, req *graphql.Request, re
 }
 
 // readAnswer reads a whole answer: in one allocation when the server sent
-// its length, else with io.ReadAll. The doer has already capped the body.
+// its length, else with io.ReadAll. The doer has already capped the body;
+// a body that ends before its length is a read error.
 func readAnswer(resp *http.Response) ([]byte, error) {
 	n := resp.ContentLength
 	if n <= 0 || n > maxResponseBody {
 		return io.ReadAll(resp.Body)
 	}
-	b := make([]byte, n+1) // +1: a longer body than announced is read too, and fails to parse
-	read, err := io.ReadFull(resp.Body, b)
-	switch err {
-	case io.ErrUnexpectedEOF, nil:
-		if read < len(b) {
-			return b[:read], nil
+	b := make([]byte, 0, n+1) // +1: room for the read that returns io.EOF
+	for {
+		if len(b) == cap(b) { // longer than announced (not net/http's body)
+			rest, err := io.ReadAll(resp.Body)
+			if err != nil {
+				return nil, err
+			}
+			return append(b, rest...), nil
 		}
-		rest, err := io.ReadAll(resp.Body)
+		m, err := resp.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
 		if err != nil {
 			return nil, err
 		}
-		return append(b, rest...), nil
-	case io.EOF:
-		return b[:0], nil
 	}
-	return nil, err
 }
 
 // answerErrors is the errors[] of an answer: graphQLError makes it a

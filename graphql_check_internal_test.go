@@ -3,11 +3,14 @@ package quiltt
 import (
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	gql "github.com/quiltt-go/quiltt/internal/graphql"
 	"github.com/quiltt-go/quiltt/internal/jsonscan"
@@ -450,4 +453,33 @@ func FuzzKeyIndex(f *testing.F) {
 			t.Fatalf("%q: field %d, encoding/json's %d", quoted, got, want)
 		}
 	})
+}
+
+func TestReadAnswer(t *testing.T) {
+	body := "0123456789"
+	for name, tc := range map[string]struct {
+		length int64
+		r      io.Reader
+		want   string
+		err    error
+	}{
+		"exact length":      {10, strings.NewReader(body), body, nil},
+		"no length":         {-1, strings.NewReader(body), body, nil},
+		"longer than told":  {4, strings.NewReader(body), body, nil},
+		"shorter than told": {20, io.MultiReader(strings.NewReader(body), iotest.ErrReader(io.ErrUnexpectedEOF)), "", io.ErrUnexpectedEOF},
+		"read error":        {10, iotest.ErrReader(errors.New("reset")), "", nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := readAnswer(&http.Response{ContentLength: tc.length, Body: io.NopCloser(tc.r)})
+			if tc.want == "" {
+				require.Error(t, err)
+				if tc.err != nil {
+					assert.ErrorIs(t, err, tc.err)
+				}
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, string(got))
+		})
+	}
 }
