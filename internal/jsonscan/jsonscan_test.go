@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -65,6 +66,32 @@ func FuzzSkip(f *testing.F) {
 		err := valid(b)
 		if want := json.Valid(b); want != (err == nil) {
 			t.Fatalf("%q: json.Valid %v, scanner %v", b, want, err)
+		}
+	})
+}
+
+// FuzzUnescape checks Unescape against encoding/json on strings of UTF-8.
+func FuzzUnescape(f *testing.F) {
+	for _, s := range []string{`a\"b`, `\u0069d`, `\u212aind`, `\ud83d\ude00`, `\ud800x`, `\ud800\u0041`, `\b\f\n\r\t\/\\`, `plain`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		quoted := []byte(`"` + raw + `"`)
+		s := Scanner{Buf: quoted}
+		start, end, _, err := s.String()
+		if err != nil || s.Pos != len(quoted) || !utf8.ValidString(raw) {
+			return
+		}
+		var want string
+		if err := json.Unmarshal(quoted, &want); err != nil {
+			t.Fatalf("%q: %v", quoted, err)
+		}
+		got, ok := Unescape(quoted[start:end], make([]byte, 0, len(raw)+utf8.UTFMax))
+		if !ok || string(got) != want {
+			t.Fatalf("%q: got %q (%v), want %q", quoted, got, ok, want)
+		}
+		if small, ok := Unescape(quoted[start:end], make([]byte, 0, 8)); ok && string(small) != want {
+			t.Fatalf("%q: with a small buffer, %q", quoted, small)
 		}
 	})
 }
