@@ -47,15 +47,35 @@ type DateRange struct {
 // (nil for all), each with its most recent balance. The client must be
 // built with a session token, or derived with ForProfile.
 //
-// It returns an *Error for a non-2xx answer (errors.Is(err, ErrUnauthorized)
-// for a bad credential, and so on), a *TransportError when no answer came, an
-// error wrapping ErrMissingCredentials without sending anything when the
-// client cannot authenticate GraphQL, and one wrapping ErrInvalidResponse for
-// an answer that does not decode. When the answer carries GraphQL errors[],
-// the error is a *QueryError; if the answer also carried the list, Accounts
-// returns the accounts it holds as well (QueryError.PartialData is true):
-// an account whose balance failed then has a nil Balance, so treat partial
-// results as incomplete.
+// Failure modes:
+//   - an error wrapping ErrMissingCredentials, without a request, when the
+//     client cannot authenticate GraphQL;
+//   - an *Error for a non-2xx answer (errors.Is(err, ErrUnauthorized) for a
+//     bad credential, and so on);
+//   - a *TransportError when no answer came;
+//   - a *QueryError when the answer carries GraphQL errors[]. If it also
+//     carried the list, Accounts returns the accounts it holds as well
+//     (QueryError.PartialData is true): an account whose balance failed then
+//     has a nil Balance, so treat partial results as incomplete;
+//   - an error wrapping ErrInvalidResponse, with no accounts, for an answer
+//     that is not a complete answer to the query: not JSON, or followed by
+//     more than whitespace; without data (and without errors[]); without
+//     the accounts field; with an account that is null or lacks a field the
+//     schema marks non-null (id, name, verified, state, provider, taxonomy,
+//     institution; a balance's id, at and source; a connection's id,
+//     provider and status); with a value of the wrong type, such as an
+//     amount that is not a JSON number (a quoted "12.34" included); listing
+//     more than MaxAccountsPerAnswer accounts. Fields the schema lets be
+//     null may be null or absent: they read as nil or "". If the refused
+//     answer carried errors[], the error is also a *QueryError (without
+//     partial data).
+//
+// Partial data follows GraphQL's null propagation: beside errors[], a null
+// where the schema forbids one is accepted only if an entry of errors[] has
+// a path at or below it, and the nearest field that may be null becomes
+// null. A balance whose at failed is a nil Balance; an account whose id
+// failed empties the list (its elements are non-null), so Accounts returns
+// no accounts and QueryError.PartialData is false.
 func (c *Client) Accounts(ctx context.Context, filter *AccountFilter) ([]Account, error) {
 	const op = "Accounts"
 	if err := c.graphQLReady(op); err != nil {
@@ -86,10 +106,14 @@ func (c *Client) Accounts(ctx context.Context, filter *AccountFilter) ([]Account
 // Account returns the account with the given ID and its most recent balance.
 // The client must be built with a session token, or derived with ForProfile.
 //
-// An ID Quiltt does not know (it answers null) gives an error for which
-// errors.Is(err, ErrNotFound) holds; an empty id gives one without a request.
-// Other failures are as for Accounts; with a *QueryError carrying partial
-// data, the account is returned too.
+// Failure modes:
+//   - an error for which errors.Is(err, ErrNotFound) holds for an ID Quiltt
+//     does not know (it answers null), and without a request for an empty
+//     id;
+//   - the failures of Accounts, for the account field: an answer without
+//     it, or whose account lacks a field the schema marks non-null, wraps
+//     ErrInvalidResponse. With a *QueryError carrying partial data, the
+//     account is returned too.
 func (c *Client) Account(ctx context.Context, id string) (*Account, error) {
 	const op = "Account"
 	if err := c.graphQLReady(op); err != nil {
@@ -178,9 +202,9 @@ func toBalance(f *gql.BalanceData, accountID string) *Balance {
 		AccountID: accountID,
 		At:        f.At,
 		Source:    BalanceSource(f.Source),
-		Available: f.Available,
-		Current:   f.Current,
-		Limit:     f.Limit,
+		Available: f.Available.Decimal(),
+		Current:   f.Current.Decimal(),
+		Limit:     f.Limit.Decimal(),
 	}
 }
 

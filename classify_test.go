@@ -56,8 +56,8 @@ func newFakeAccounts(t *testing.T) (*fakeAccounts, *quiltt.Client) {
 	t.Helper()
 	f := &fakeAccounts{known: map[string]string{
 		"acct_12vAFU1c4t514E40Nb9NTW": `{"id":"acct_12vAFU1c4t514E40Nb9NTW","name":"Premium Credit Card","kind":"CREDIT","taxonomy":["LIABILITY","CREDIT"],"verified":false,"state":"OPEN","provider":"PLAID","institution":{"id":"i","name":"Bank"},"balance":null}`,
-		"acct_12sf19AeKaWfukStXAL7nN": `{"id":"acct_12sf19AeKaWfukStXAL7nN","name":"Premium Checking","kind":"DEPOSITORY","taxonomy":null,"verified":true,"state":"OPEN","provider":"PLAID","institution":{"id":"i","name":"Bank"},"balance":null}`,
-		"acct_12wm3n4PaWHdcMgu6ZVDx5": `{"id":"acct_12wm3n4PaWHdcMgu6ZVDx5","name":"Mystery","kind":null,"verified":false,"state":"OPEN","provider":"MOCK","institution":{"id":"i","name":"Bank"},"balance":null}`,
+		"acct_12sf19AeKaWfukStXAL7nN": `{"id":"acct_12sf19AeKaWfukStXAL7nN","name":"Premium Checking","kind":"DEPOSITORY","taxonomy":[],"verified":true,"state":"OPEN","provider":"PLAID","institution":{"id":"i","name":"Bank"},"balance":null}`,
+		"acct_12wm3n4PaWHdcMgu6ZVDx5": `{"id":"acct_12wm3n4PaWHdcMgu6ZVDx5","name":"Mystery","kind":null,"taxonomy":[],"verified":false,"state":"OPEN","provider":"MOCK","institution":{"id":"i","name":"Bank"},"balance":null}`,
 	}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)

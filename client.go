@@ -186,7 +186,7 @@ func (c *Client) setGraphQLAuth() {
 	default:
 		c.gqlErr = fmt.Errorf("%w: GraphQL reads need a session token (WithSessionToken) or a profile (ForProfile)", ErrMissingCredentials)
 	}
-	c.gql = nullDataCheck{graphql.NewClient(c.p.baseString+"/v1/graphql", &graphQLDoer{c: c})}
+	c.gql = newAnswerClient(c.p.baseString+"/v1/graphql", &graphQLDoer{c: c})
 }
 
 // graphQLReady returns why op cannot read over GraphQL, or nil: the one

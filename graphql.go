@@ -9,8 +9,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/Khan/genqlient/graphql"
-	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/quiltt-go/quiltt/internal/jsonscan"
 )
 
 // graphQLDoer is the graphql.Doer that genqlient's generated code sends
@@ -55,20 +54,6 @@ func (d *graphQLDoer) Do(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// nullDataCheck refuses an answer whose data is null while its errors[] is
-// empty: GraphQL allows a null data only beside errors, and reading such an
-// answer as "no accounts" or "no such account" would be wrong. genqlient
-// leaves Response.Data nil exactly when the answer's data was null.
-type nullDataCheck struct{ graphql.Client }
-
-func (c nullDataCheck) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) error {
-	err := c.Client.MakeRequest(ctx, req, resp)
-	if err == nil && resp.Data == nil {
-		return errors.New("data is null and errors[] is empty")
-	}
-	return err
-}
-
 // GraphQLError is one entry of a GraphQL response's errors[].
 type GraphQLError struct {
 	Message string
@@ -84,38 +69,103 @@ type GraphQLError struct {
 }
 
 // UnmarshalJSON reads an errors[] entry, whatever the types of its path
-// elements and extensions.
+// elements and extensions. It builds only what GraphQLError holds: the
+// values of other extensions are skipped, not decoded.
 func (g *GraphQLError) UnmarshalJSON(b []byte) error {
 	var raw struct {
-		Message    string            `json:"message"`
-		Path       []json.RawMessage `json:"path"`
-		Extensions map[string]any    `json:"extensions"`
+		Message    string          `json:"message"`
+		Path       errorPath       `json:"path"`
+		Extensions errorExtensions `json:"extensions"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	g.Message = raw.Message
-	g.Path = nil
-	for _, p := range raw.Path {
-		var s string
-		if json.Unmarshal(p, &s) != nil {
-			s = string(p)
-		}
-		g.Path = append(g.Path, s)
+	ext := &raw.Extensions
+	*g = GraphQLError{
+		Message:          raw.Message,
+		Path:             raw.Path,
+		Code:             string(ext.Code),
+		ErrorID:          string(ext.ErrorID),
+		Instruction:      string(ext.Instruction),
+		DocumentationURL: string(ext.DocumentationURL),
 	}
-	g.setExtensions(raw.Extensions)
+	if g.ErrorID == "" {
+		g.ErrorID = string(ext.ErrorIDSnake)
+	}
 	return nil
 }
 
-func (g *GraphQLError) setExtensions(ext map[string]any) {
-	str := func(k string) string { s, _ := ext[k].(string); return s }
-	g.Code = str("code")
-	g.ErrorID = str("errorId")
-	if g.ErrorID == "" {
-		g.ErrorID = str("error_id")
+// errorExtensions is the extensions of an errors[] entry: the keys Quiltt's
+// own client reads. Anything but an object reads as no extensions.
+type errorExtensions struct {
+	Code             looseString `json:"code"`
+	ErrorID          looseString `json:"errorId"`
+	ErrorIDSnake     looseString `json:"error_id"`
+	Instruction      looseString `json:"instruction"`
+	DocumentationURL looseString `json:"documentationUrl"`
+}
+
+func (e *errorExtensions) UnmarshalJSON(b []byte) error {
+	*e = errorExtensions{}
+	if len(b) == 0 || b[0] != '{' {
+		return nil
 	}
-	g.Instruction = str("instruction")
-	g.DocumentationURL = str("documentationUrl")
+	type plain errorExtensions
+	return json.Unmarshal(b, (*plain)(e))
+}
+
+// looseString keeps a JSON string and reads any other value as "".
+type looseString string
+
+func (s *looseString) UnmarshalJSON(b []byte) error {
+	*s = ""
+	if len(b) == 0 || b[0] != '"' {
+		return nil
+	}
+	return json.Unmarshal(b, (*string)(s))
+}
+
+// errorPath is the path of an errors[] entry: names as they are, indexes
+// (and any other value) as their JSON text. Anything but a list reads as no
+// path.
+type errorPath []string
+
+func (p *errorPath) UnmarshalJSON(b []byte) error {
+	*p = nil
+	sc := jsonscan.Scanner{Buf: b}
+	if sc.Peek() != '[' {
+		return nil
+	}
+	sc.Pos++
+	if sc.Peek() == ']' {
+		return nil
+	}
+	for {
+		sc.SkipSpace()
+		start := sc.Pos
+		if sc.Peek() == '"' {
+			s, e, escaped, err := sc.String()
+			if err != nil {
+				return err
+			}
+			v := string(b[s:e])
+			if escaped {
+				if err := json.Unmarshal(b[start:sc.Pos], &v); err != nil {
+					return err
+				}
+			}
+			*p = append(*p, v)
+		} else {
+			if err := sc.Skip(); err != nil {
+				return err
+			}
+			*p = append(*p, string(b[start:sc.Pos]))
+		}
+		if sc.Peek() != ',' {
+			return nil // json.Unmarshal has checked the rest
+		}
+		sc.Pos++
+	}
 }
 
 func (g *GraphQLError) redact(r redactor) {
@@ -129,6 +179,9 @@ func (g *GraphQLError) redact(r redactor) {
 // QueryError is a GraphQL answer (HTTP 200) that carries errors[]. When the
 // answer also carries data, PartialData is true and the method that returned
 // the error also returned what it could decode: see each method's doc.
+// When the answer was refused as incomplete or malformed, the error wraps
+// ErrInvalidResponse and this *QueryError both, PartialData is false and
+// nothing is returned beside it.
 //
 // errors.Is matches the sentinel of any entry's extensions.code:
 // UNAUTHENTICATED → ErrUnauthorized, FORBIDDEN → ErrForbidden, NOT_FOUND →
@@ -145,6 +198,15 @@ type QueryError struct {
 func (e *QueryError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "quiltt: %s: GraphQL errors: ", e.Op)
+	e.writeEntries(&b)
+	if e.PartialData {
+		b.WriteString(" (partial data)")
+	}
+	return b.String()
+}
+
+// writeEntries writes the entries of errors[], as Error shows them.
+func (e *QueryError) writeEntries(b *strings.Builder) {
 	for i, g := range e.Errors {
 		if i > 0 {
 			b.WriteString("; ")
@@ -160,10 +222,6 @@ func (e *QueryError) Error() string {
 			b.WriteString("]")
 		}
 	}
-	if e.PartialData {
-		b.WriteString(" (partial data)")
-	}
-	return b.String()
 }
 
 // Is matches the sentinels of the entries' codes.
@@ -194,34 +252,40 @@ func codeSentinel(code string) error {
 	return nil
 }
 
-// graphQLError turns what genqlient returned into the SDK's error types:
-// the pipeline's *Error and *TransportError pass through, errors[] become a
-// *QueryError, a context that ended while the answer was read keeps its
-// error, and anything else (a body that does not decode, is over the cap or
-// of the wrong status) wraps ErrInvalidResponse. Text from the server goes
-// through r.
+// graphQLError turns what a generated operation returned into the SDK's
+// error types: the pipeline's *Error and *TransportError pass through,
+// errors[] become a *QueryError, an answer that decodeAnswer refused wraps
+// ErrInvalidResponse (and the *QueryError of its errors[], if it carried
+// any), a context that ended while the answer was read keeps its error,
+// and anything else (a body over the cap or of the wrong status) wraps
+// ErrInvalidResponse. Text from the server goes through r.
 func graphQLError(op string, err error, partial bool, r redactor) error {
-	var list gqlerror.List
+	var errs answerErrors
+	var inv *invalidAnswer
 	switch {
-	case errors.As(err, &list):
-		qe := &QueryError{Op: op, PartialData: partial}
-		for _, ge := range list {
-			g := GraphQLError{Message: ge.Message}
-			for _, p := range ge.Path {
-				g.Path = append(g.Path, fmt.Sprint(p))
-			}
-			g.setExtensions(ge.Extensions)
-			g.redact(r)
-			qe.Errors = append(qe.Errors, g)
+	case errors.As(err, &inv):
+		e := &refusedAnswer{op: op, problem: inv.text(r)}
+		if len(inv.errs) > 0 {
+			e.qe = newQueryError(op, inv.errs, false, r)
 		}
-		return qe
+		return e
+	case errors.As(err, &errs):
+		return newQueryError(op, errs, partial, r)
 	case errors.As(err, new(*Error)), errors.As(err, new(*TransportError)):
 		return err
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("quiltt: %s: reading the answer: %w", op, err)
 	default:
-		// The decoder's text may quote the body: jsonProblem keeps it short
-		// and r redacts it; the decoder's error is not kept in the chain.
-		return fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, r.apply(jsonProblem(err)))
+		// The text may quote the body: r redacts it, then jsonProblem
+		// keeps it short; the error itself is not kept in the chain.
+		return fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, jsonProblem(redactedError{err, r}))
 	}
+}
+
+// newQueryError builds the *QueryError of errs, redacted by r.
+func newQueryError(op string, errs []GraphQLError, partial bool, r redactor) *QueryError {
+	for i := range errs {
+		errs[i].redact(r)
+	}
+	return &QueryError{Op: op, Errors: errs, PartialData: partial}
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/Khan/genqlient/graphql"
-	"github.com/shopspring/decimal"
+	"github.com/quiltt-go/quiltt/internal/amount"
 )
 
 // AccountBalanceAccount includes the requested fields of the GraphQL type Account.
@@ -315,11 +315,11 @@ type BalanceData struct {
 	// The source of the Balance data.
 	Source BalanceSource `json:"source"`
 	// The amount of funds accounting for pending Transactions.
-	Available *decimal.Decimal `json:"available"`
+	Available *amount.Amount `json:"available"`
 	// The amount of funds based on posted Transactions.
-	Current *decimal.Decimal `json:"current"`
+	Current *amount.Amount `json:"current"`
 	// The amount of funds that may be overdraft or spent on credit.
-	Limit *decimal.Decimal `json:"limit"`
+	Limit *amount.Amount `json:"limit"`
 }
 
 // GetId returns BalanceData.Id, and is useful for accessing the field via an interface.
@@ -332,13 +332,13 @@ func (v *BalanceData) GetAt() time.Time { return v.At }
 func (v *BalanceData) GetSource() BalanceSource { return v.Source }
 
 // GetAvailable returns BalanceData.Available, and is useful for accessing the field via an interface.
-func (v *BalanceData) GetAvailable() *decimal.Decimal { return v.Available }
+func (v *BalanceData) GetAvailable() *amount.Amount { return v.Available }
 
 // GetCurrent returns BalanceData.Current, and is useful for accessing the field via an interface.
-func (v *BalanceData) GetCurrent() *decimal.Decimal { return v.Current }
+func (v *BalanceData) GetCurrent() *amount.Amount { return v.Current }
 
 // GetLimit returns BalanceData.Limit, and is useful for accessing the field via an interface.
-func (v *BalanceData) GetLimit() *decimal.Decimal { return v.Limit }
+func (v *BalanceData) GetLimit() *amount.Amount { return v.Limit }
 
 type BalanceSource string
 

@@ -1,0 +1,135 @@
+package quiltt
+
+// The check of an answer's errors[] (see checkAnswer).
+
+// errorList checks errors[] and counts its entries into n.
+func (c *answerChecker) errorList(n *int) error {
+	if c.sc.Peek() != '[' {
+		return c.problemf("errors is not a list")
+	}
+	c.sc.Pos++
+	if c.sc.Peek() == ']' {
+		c.sc.Pos++
+		return nil
+	}
+	c.sc.Depth++
+	for {
+		if *n >= MaxAccountsPerAnswer {
+			return c.problemf("errors[] holds more than %d entries", MaxAccountsPerAnswer)
+		}
+		if err := c.errorEntry(*n); err != nil {
+			return err
+		}
+		*n++
+		if c.sc.Peek() == ',' {
+			c.sc.Pos++
+			continue
+		}
+		c.sc.Depth--
+		return c.sc.Expect(']', "want , or ]")
+	}
+}
+
+// errorKeys are the members of an errors[] entry the checker reads.
+var errorKeys = []string{"message", "path"}
+
+// errorEntry checks errors[i]: an object with a string message (the
+// GraphQL specification requires one) and, if any, a list path of strings
+// and numbers. Other members (locations, extensions, …) are skipped.
+func (c *answerChecker) errorEntry(i int) error {
+	if c.sc.Peek() != '{' {
+		return c.problemf("errors[%d] is not an object", i)
+	}
+	c.sc.Pos++
+	c.sc.Depth++
+	var seen [2]bool
+	if c.sc.Peek() == '}' {
+		c.sc.Pos++
+	} else {
+		for {
+			c.sc.SkipSpace()
+			start, end, escaped, err := c.sc.String()
+			if err != nil {
+				return err
+			}
+			if err := c.sc.Expect(':', "want :"); err != nil {
+				return err
+			}
+			k := keyIndex(c.sc.Buf, start, end, escaped, errorKeys, 0)
+			if k >= 0 {
+				if seen[k] {
+					return c.problemf("errors[%d]: %s appears twice", i, errorKeys[k])
+				}
+				seen[k] = true
+			}
+			switch k {
+			case 0:
+				if c.sc.Peek() != '"' {
+					return c.problemf("errors[%d]: message is not a string", i)
+				}
+				if _, _, _, err := c.sc.String(); err != nil {
+					return err
+				}
+			case 1:
+				if err := c.errorPath(i); err != nil {
+					return err
+				}
+			default:
+				if err := c.sc.Skip(); err != nil {
+					return err
+				}
+			}
+			if c.sc.Peek() == ',' {
+				c.sc.Pos++
+				continue
+			}
+			if err := c.sc.Expect('}', "want , or }"); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	if !seen[0] {
+		return c.problemf("errors[%d] has no message", i)
+	}
+	c.sc.Depth--
+	return nil
+}
+
+// errorPath checks the path of errors[i]: null, or a list of at most
+// maxErrorPath strings and numbers.
+func (c *answerChecker) errorPath(i int) error {
+	if c.sc.Null() {
+		return nil
+	}
+	if c.sc.Peek() != '[' {
+		return c.problemf("errors[%d]: path is not a list", i)
+	}
+	c.sc.Pos++
+	if c.sc.Peek() == ']' {
+		c.sc.Pos++
+		return nil
+	}
+	for n := 1; ; n++ {
+		if n > maxErrorPath {
+			return c.problemf("errors[%d]: path longer than %d", i, maxErrorPath)
+		}
+		switch ch := c.sc.Peek(); {
+		case ch == '"':
+			if _, _, _, err := c.sc.String(); err != nil {
+				return err
+			}
+		case ch == '-' || ('0' <= ch && ch <= '9'):
+			if err := c.sc.Number(); err != nil {
+				return err
+			}
+		default:
+			return c.problemf("errors[%d]: path holds something other than names and indexes", i)
+		}
+		if c.sc.Peek() == ',' {
+			c.sc.Pos++
+			continue
+		}
+		return c.sc.Expect(']', "want , or ]")
+	}
+}

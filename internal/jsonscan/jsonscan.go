@@ -1,0 +1,366 @@
+// Package jsonscan walks a JSON text held in memory without building
+// anything: it finds where strings, numbers, literals and whole values end,
+// checking their syntax as encoding/json does (RFC 8259; invalid UTF-8 is
+// let through, as encoding/json lets it through). Callers use it to check
+// the shape of a document before decoding it, so that nothing is built
+// from a document that is then refused.
+package jsonscan
+
+import (
+	"bytes"
+	"fmt"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxDepth is the deepest nesting Skip accepts: encoding/json's own limit,
+// so that the scanner never accepts what the decoder refuses for depth.
+const MaxDepth = 10000
+
+// SyntaxError is a JSON syntax error, at a byte offset of the text.
+type SyntaxError struct {
+	Offset int
+	What   string
+}
+
+// Error implements the error interface. The text never quotes the input.
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON at byte %d: %s", e.Offset, e.What)
+}
+
+// Scanner reads the JSON text Buf from offset Pos. Its zero value with Buf
+// set reads Buf from the start.
+type Scanner struct {
+	Buf []byte
+	Pos int
+	// Depth is how many containers are open around Pos, as the caller
+	// counts them: Skip refuses nesting deeper than MaxDepth in all.
+	Depth int
+
+	stack []byte // open containers of Skip: '}' or ']'
+	small [32]byte
+}
+
+// Fail returns a *SyntaxError at the current offset.
+func (s *Scanner) Fail(what string) error { return &SyntaxError{Offset: s.Pos, What: what} }
+
+// SkipSpace moves past JSON whitespace.
+func (s *Scanner) SkipSpace() {
+	for s.Pos < len(s.Buf) {
+		switch s.Buf[s.Pos] {
+		case ' ', '\t', '\n', '\r':
+			s.Pos++
+		default:
+			return
+		}
+	}
+}
+
+// Peek skips whitespace and returns the next byte, 0 at the end of the text.
+func (s *Scanner) Peek() byte {
+	s.SkipSpace()
+	if s.Pos >= len(s.Buf) {
+		return 0
+	}
+	return s.Buf[s.Pos]
+}
+
+// Expect skips whitespace and consumes the byte c, or fails.
+func (s *Scanner) Expect(c byte, what string) error {
+	if s.Peek() != c {
+		return s.Fail(what)
+	}
+	s.Pos++
+	return nil
+}
+
+// strPlain marks the bytes that may stand for themselves inside a string.
+var strPlain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// String reads the string at Pos (which must be '"') and returns the
+// offsets of its contents, between the quotes, and whether they hold an
+// escape.
+func (s *Scanner) String() (start, end int, escaped bool, err error) {
+	if s.Pos >= len(s.Buf) || s.Buf[s.Pos] != '"' {
+		return 0, 0, false, s.Fail("want a string")
+	}
+	b := s.Buf
+	i := s.Pos + 1
+	start = i
+	for {
+		for i < len(b) && strPlain[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			s.Pos = i
+			return 0, 0, false, s.Fail("unterminated string")
+		}
+		switch c := b[i]; {
+		case c == '"':
+			s.Pos = i + 1
+			return start, i, escaped, nil
+		case c == '\\':
+			escaped = true
+			if i+1 >= len(b) {
+				s.Pos = i
+				return 0, 0, false, s.Fail("unterminated string")
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
+					s.Pos = i
+					return 0, 0, false, s.Fail("bad \\u escape")
+				}
+				i += 6
+			default:
+				s.Pos = i
+				return 0, 0, false, s.Fail("bad escape")
+			}
+		default:
+			s.Pos = i
+			return 0, 0, false, s.Fail("control character in string")
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// Number reads the number at Pos: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (s *Scanner) Number() error {
+	b, i := s.Buf, s.Pos
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	default:
+		s.Pos = i
+		return s.Fail("bad number")
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		j := i
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+		if i == j {
+			s.Pos = i
+			return s.Fail("bad number")
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := i
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+		if i == j {
+			s.Pos = i
+			return s.Fail("bad number")
+		}
+	}
+	s.Pos = i
+	return nil
+}
+
+// Literal reads true, false or null at Pos and returns its first byte.
+func (s *Scanner) Literal() (byte, error) {
+	rest := s.Buf[min(s.Pos, len(s.Buf)):]
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if len(rest) >= len(lit) && string(rest[:len(lit)]) == lit {
+			s.Pos += len(lit)
+			return lit[0], nil
+		}
+	}
+	return 0, s.Fail("want a value")
+}
+
+// Null consumes a null at Pos, after whitespace, and reports whether there
+// was one.
+func (s *Scanner) Null() bool {
+	s.SkipSpace()
+	if bytes.HasPrefix(s.Buf[min(s.Pos, len(s.Buf)):], []byte("null")) {
+		s.Pos += 4
+		return true
+	}
+	return false
+}
+
+// Skip moves past one value of any kind, after whitespace, checking its
+// syntax. It does not recurse: nesting costs one byte of stack per level,
+// up to MaxDepth less Depth.
+func (s *Scanner) Skip() error {
+	if s.stack == nil {
+		s.stack = s.small[:0]
+	}
+	base := len(s.stack)
+	for {
+		// A value.
+		switch c := s.Peek(); {
+		case c == '{' || c == '[':
+			if s.Depth+len(s.stack)-base >= MaxDepth {
+				return s.Fail("nested too deep")
+			}
+			s.Pos++
+			closer := byte(']')
+			if c == '{' {
+				closer = '}'
+			}
+			s.stack = append(s.stack, closer)
+			if s.Peek() == closer {
+				s.Pos++
+				s.stack = s.stack[:len(s.stack)-1]
+				break
+			}
+			if c == '{' {
+				if err := s.key(); err != nil {
+					return err
+				}
+			}
+			continue
+		case c == '"':
+			if _, _, _, err := s.String(); err != nil {
+				return err
+			}
+		case c == '-' || isDigit(c):
+			if err := s.Number(); err != nil {
+				return err
+			}
+		default:
+			if _, err := s.Literal(); err != nil {
+				return err
+			}
+		}
+		// After a value: close containers, or go on to the next member.
+		for {
+			if len(s.stack) == base {
+				return nil
+			}
+			closer := s.stack[len(s.stack)-1]
+			c := s.Peek()
+			if c == closer {
+				s.Pos++
+				s.stack = s.stack[:len(s.stack)-1]
+				continue
+			}
+			if c != ',' {
+				return s.Fail("want , or a closing bracket")
+			}
+			s.Pos++
+			if closer == '}' {
+				if err := s.key(); err != nil {
+					return err
+				}
+			}
+			break
+		}
+	}
+}
+
+// key reads an object member's key and its colon.
+func (s *Scanner) key() error {
+	s.SkipSpace()
+	if _, _, _, err := s.String(); err != nil {
+		return err
+	}
+	return s.Expect(':', "want :")
+}
+
+// End checks that only whitespace follows the value just read.
+func (s *Scanner) End() error {
+	if s.Peek() != 0 || s.Pos < len(s.Buf) {
+		return s.Fail("bytes after the JSON value")
+	}
+	return nil
+}
+
+// Unescape unquotes raw, the contents of a string with escapes that
+// String has checked, into buf as encoding/json unquotes strings, without
+// allocating; but bytes that are not UTF-8 are kept as they are, where
+// encoding/json writes U+FFFD. It reports false when the result might not
+// fit in cap(buf): it keeps utf8.UTFMax bytes of room.
+func Unescape(raw, buf []byte) ([]byte, bool) {
+	out := buf[:0]
+	for i := 0; i < len(raw); {
+		if len(out)+utf8.UTFMax > cap(out) {
+			return nil, false
+		}
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			i++
+			continue
+		}
+		switch raw[i+1] {
+		case 'u':
+			r := hex4(raw[i+2:])
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+					if dec := utf16.DecodeRune(r, hex4(raw[i+2:])); dec != unicode.ReplacementChar {
+						r = dec
+						i += 6
+					} else {
+						r = unicode.ReplacementChar
+					}
+				} else {
+					r = unicode.ReplacementChar
+				}
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		case 'b':
+			c = '\b'
+		case 'f':
+			c = '\f'
+		case 'n':
+			c = '\n'
+		case 'r':
+			c = '\r'
+		case 't':
+			c = '\t'
+		default: // " \ /
+			c = raw[i+1]
+		}
+		out = append(out, c)
+		i += 2
+	}
+	return out, true
+}
+
+// hex4 reads the four hex digits at the start of b (checked by String).
+func hex4(b []byte) rune {
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}
