@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shopspring/decimal"
+	"github.com/quiltt-go/quiltt/internal/amount"
 )
 
 // The typed records of webhook events, decoded with encoding/json as
@@ -84,9 +84,9 @@ func (e Event) Balance() (*Balance, error) {
 		AccountID: w.AccountID,
 		At:        w.At,
 		Source:    w.Source,
-		Available: w.Available.decimal(),
-		Current:   w.Current.decimal(),
-		Limit:     w.Limit.decimal(),
+		Available: w.Available.Decimal(),
+		Current:   w.Current.Decimal(),
+		Limit:     w.Limit.Decimal(),
 	}, nil
 }
 
@@ -152,24 +152,9 @@ func decodeRecord(e Event, v any) error {
 	return nil
 }
 
-// wireAmount is an amount on the wire: a JSON number, never a string.
-type wireAmount decimal.Decimal
-
-// UnmarshalJSON decodes a JSON number exactly. null never reaches it (the
-// field stays a nil pointer).
-func (a *wireAmount) UnmarshalJSON(b []byte) error {
-	if len(b) == 0 || (b[0] != '-' && (b[0] < '0' || b[0] > '9')) {
-		return fmt.Errorf("amount is not a JSON number")
-	}
-	d, err := decimal.NewFromString(string(b))
-	if err != nil {
-		return fmt.Errorf("amount out of range")
-	}
-	*a = wireAmount(d)
-	return nil
-}
-
-func (a *wireAmount) decimal() *decimal.Decimal { return (*decimal.Decimal)(a) }
+// wireAmount is an amount on the wire, read by the one rule both paths
+// share (internal/amount): a JSON number, never a string, of bounded size.
+type wireAmount = amount.Amount
 
 // wireBalance is a REST or webhook Balance record.
 type wireBalance struct {
