@@ -32,11 +32,11 @@ var (
 	ErrServer       = errors.New("quiltt: server error")
 
 	// ErrOutcomeUnknown marks a failed billable trigger (RefreshBalance)
-	// whose request reached Quiltt, or may have: a 500, 502 or 504 answer,
-	// a timeout, or a connection lost after the request was written. Quiltt
-	// may or may not have acted on it, so the SDK did not send it again.
-	// Check the account's balance, or wait for its balance.created webhook,
-	// before deciding to refresh again.
+	// whose request reached Quiltt, or may have: a 5xx answer other than 503
+	// (500, 502, 504, …), a timeout, or a connection lost after the request
+	// was written. Quiltt may or may not have acted on it, so the SDK did not
+	// send it again. Check the account's balance, or wait for its
+	// balance.created webhook, before deciding to refresh again.
 	ErrOutcomeUnknown = errors.New("quiltt: outcome unknown: the request may have been acted on")
 
 	// ErrInvalidResponse marks a 2xx answer whose body could not be read or

@@ -1,6 +1,12 @@
 package quiltt
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"golang.org/x/time/rate"
+)
 
 // Limiter paces the client's requests: every attempt of every call (the
 // first one and each retry, REST and GraphQL alike) waits on it before it is
@@ -15,3 +21,32 @@ import "context"
 type Limiter interface {
 	Wait(ctx context.Context) error
 }
+
+// limiterStage is the stage of the pipeline that makes every attempt wait
+// on the client's rate limiter. A refusal ends the attempt before anything
+// is sent, and the call with it.
+type limiterStage struct {
+	limiter *rate.Limiter
+	next    http.RoundTripper
+}
+
+func (s *limiterStage) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if err := s.limiter.Wait(ctx); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+		} else if _, ok := ctx.Deadline(); ok {
+			// The limiter refuses, at once, a wait that would pass the
+			// deadline: that call is over, not worth a retry.
+			err = fmt.Errorf("%w: the rate limiter's wait would pass it", context.DeadlineExceeded)
+		}
+		return nil, &limiterError{err: err}
+	}
+	return s.next.RoundTrip(req)
+}
+
+// limiterError is the rate limiter's refusal.
+type limiterError struct{ err error }
+
+func (e *limiterError) Error() string { return "rate limiter: " + e.err.Error() }
+func (e *limiterError) Unwrap() error { return e.err }

@@ -17,6 +17,10 @@ import (
 // {base}/v1/graphql and REST under {base}/v1/.
 const DefaultBaseURL = "https://api.quiltt.io"
 
+// DefaultAuthURL is Quiltt's auth host, which issues, revokes and
+// introspects session tokens and introspects API keys.
+const DefaultAuthURL = "https://auth.quiltt.io"
+
 // Defaults of the options.
 const (
 	DefaultMaxRetries   = 3                      // retries after the first attempt
@@ -38,16 +42,17 @@ const (
 type Option func(*config) error
 
 type config struct {
-	apiKey       secret
-	sessionToken secret
+	apiKey       *secret
+	sessionToken *secret
 	baseURL      *url.URL
+	authURL      *url.URL
 	httpClient   *http.Client
 	apiVersion   string
 	maxRetries   int
 	retryMin     time.Duration
 	retryMax     time.Duration
 	logger       *slog.Logger
-	limit        rate.Limit
+	limit        rate.Limit // 0: the default for the credentials
 	burst        int
 }
 
@@ -60,7 +65,7 @@ func WithAPIKey(secretKey string) Option {
 		if err := checkHeaderToken(secretKey); err != nil {
 			return fmt.Errorf("quiltt: WithAPIKey: %w", err)
 		}
-		c.apiKey = secret(secretKey)
+		c.apiKey = seal(secretKey)
 		return nil
 	}
 }
@@ -74,7 +79,7 @@ func WithSessionToken(token string) Option {
 		if err := checkHeaderToken(token); err != nil {
 			return fmt.Errorf("quiltt: WithSessionToken: %w", err)
 		}
-		c.sessionToken = secret(token)
+		c.sessionToken = seal(token)
 		return nil
 	}
 }
@@ -95,12 +100,30 @@ func WithBaseURL(rawURL string) Option {
 	}
 }
 
+// WithAuthURL sets Quiltt's auth host, DefaultAuthURL by default: the host
+// of the session-token calls, which go through the same pipeline (retries,
+// rate limiter, logging) as the API's. Credentials are attached only to
+// requests for the host each call is meant for, so neither host ever
+// receives the other's. NewClient fails on the URLs WithBaseURL refuses,
+// for the same reasons.
+func WithAuthURL(rawURL string) Option {
+	return func(c *config) error {
+		u, err := parseBaseURL(rawURL)
+		if err != nil {
+			return fmt.Errorf("quiltt: WithAuthURL: %w", err)
+		}
+		c.authURL = u
+		return nil
+	}
+}
+
 // WithHTTPClient sets the innermost HTTP client, where transports such as
 // OpenTelemetry's plug in. Its Transport, Timeout (per attempt), Jar and
 // CheckRedirect are used; the client itself is never modified. Credentials
-// are only ever attached to requests for the base URL's host, so a redirect
-// elsewhere does not carry them, and a billable trigger never follows a
-// redirect: its 3xx answer is returned as an *Error. NewClient fails if hc is nil.
+// are only ever attached to requests for the origin (scheme, host and port)
+// of the endpoint a call is meant for, so a redirect elsewhere does not
+// carry them, and a billable trigger never follows a redirect: its 3xx
+// answer is returned as an *Error. NewClient fails if hc is nil.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -131,7 +154,7 @@ func WithAPIVersion(version string) Option {
 func WithMaxRetries(n int) Option {
 	return func(c *config) error {
 		if n < 0 || n > 100 {
-			return fmt.Errorf("quiltt: WithMaxRetries: %d is outside 0..100", n)
+			return fmt.Errorf("quiltt: WithMaxRetries: %d is outside 0..100", n) // a count, never a secret
 		}
 		c.maxRetries = n
 		return nil
