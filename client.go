@@ -35,8 +35,8 @@ type Client struct {
 
 // NewClient returns a client configured by opts. It needs WithAPIKey or
 // WithSessionToken (or both). It fails, listing every problem, when an
-// option is invalid or no credential is given; the error never contains a
-// credential.
+// option is invalid, when WithLimiter and WithRateLimit are both given, or
+// when no credential is given; the error never contains a credential.
 func NewClient(opts ...Option) (*Client, error) {
 	cfg := config{
 		maxRetries: DefaultMaxRetries,
@@ -55,6 +55,9 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	if cfg.apiKey == nil && cfg.sessionToken == nil {
 		errs = append(errs, fmt.Errorf("%w: NewClient needs WithAPIKey or WithSessionToken", ErrMissingCredentials))
+	}
+	if cfg.limiter != nil && cfg.limit != 0 {
+		errs = append(errs, errors.New("quiltt: WithLimiter and WithRateLimit both set the client's rate limiter: give one"))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

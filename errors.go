@@ -147,8 +147,10 @@ func (e *Error) Is(target error) bool {
 }
 
 // TransportError is a call that got no HTTP answer to its last attempt: the
-// connection was refused or lost, the attempt timed out, or the context
-// ended (while waiting for an answer or between retries). Err is the cause;
+// connection was refused or lost, the attempt timed out, the context ended
+// (while waiting for an answer or between retries), or the rate limiter
+// refused (nothing was sent; errors.Is finds the limiter's cause). Err is
+// the cause;
 // errors.Is(err, context.DeadlineExceeded) and the like hold through it.
 // Last, when set, is the HTTP answer of an earlier attempt, so a call
 // cancelled while backing off from a 429 still matches ErrRateLimited.

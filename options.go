@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -54,6 +55,7 @@ type config struct {
 	logger       *slog.Logger
 	limit        rate.Limit // 0: the default for the credentials
 	burst        int
+	limiter      Limiter // WithLimiter's; replaces the rate limiter
 }
 
 // WithAPIKey sets the API key secret (from the Quiltt Dashboard). REST calls
@@ -189,16 +191,42 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithRateLimit sets the client-side rate limiter that every attempt of every
 // call of the client (and of its ForProfile clients) waits on: limit requests
-// per second with bursts of burst. The default follows Quiltt's budgets:
-// DefaultAPIKeyRate with an API key, DefaultSessionTokenRate with only a
-// session token, burst 1. rate.Inf disables the limiter. NewClient fails if
-// limit is not positive or burst is below 1.
+// per second with bursts of burst, in this process. The default follows
+// Quiltt's budgets: DefaultAPIKeyRate with an API key,
+// DefaultSessionTokenRate with only a session token, burst 1. rate.Inf
+// disables the limiter. NewClient fails if limit is not positive or burst is
+// below 1, and if WithLimiter is given too: the two set the same thing.
 func WithRateLimit(limit rate.Limit, burst int) Option {
 	return func(c *config) error {
 		if !(limit > 0) || burst < 1 {
 			return fmt.Errorf("quiltt: WithRateLimit: need limit > 0 and burst >= 1, got %v and %d", float64(limit), burst)
 		}
 		c.limit, c.burst = limit, burst
+		return nil
+	}
+}
+
+// WithLimiter sets the Limiter that every attempt of every call of the
+// client (and of its ForProfile clients) waits on, in place of the
+// in-process rate limiter of WithRateLimit and its defaults: a fleet-wide
+// limiter (package redisstore) shares one budget across every replica.
+// A *rate.Limiter works too.
+//
+// An attempt the limiter refuses is not sent, and the call returns a
+// *TransportError at once (it is not retried): errors.Is finds the
+// limiter's error, and context.Canceled or context.DeadlineExceeded only
+// when the call's context has really ended (a *rate.Limiter's refusal of a
+// wait that would pass the deadline is one). NewClient fails if l is nil,
+// and if WithRateLimit is given too: give one or the other.
+func WithLimiter(l Limiter) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("quiltt: WithLimiter: nil Limiter")
+		}
+		if v := reflect.ValueOf(l); v.Kind() == reflect.Pointer && v.IsNil() {
+			return errors.New("quiltt: WithLimiter: nil Limiter")
+		}
+		c.limiter = l
 		return nil
 	}
 }

@@ -21,7 +21,7 @@ import (
 //	pipeline.do                build the request: JSON body, User-Agent, Quiltt-Version
 //	→ go-retryablehttp         the retry loop: CheckRetry (decide, retry_policy.go),
 //	                           Backoff (retryWait), RetryMax the one count of attempts
-//	→ limiterStage             every attempt waits on the client's rate limiter (limiter.go)
+//	→ limiterStage             every attempt waits on the client's Limiter (limiter.go)
 //	→ credentialStage          Authorization for the request's endpoint only (credential.go)
 //	→ attemptGuard             sent or not sent (transport.go)
 //	→ the user's transport     WithHTTPClient's, or the SDK's own
@@ -40,7 +40,7 @@ type pipeline struct {
 
 	base    http.RoundTripper // the innermost transport
 	inner   *http.Client      // the innermost client: its Timeout, Jar and CheckRedirect apply
-	limiter *rate.Limiter     // nil for none
+	limiter Limiter           // nil for none
 
 	apiKey       *secret
 	sessionToken *secret
@@ -68,8 +68,10 @@ func newPipeline(cfg *config) *pipeline {
 		base = http.DefaultTransport
 	}
 
-	var limiter *rate.Limiter
+	var limiter Limiter
 	switch {
+	case cfg.limiter != nil:
+		limiter = asLimiter(cfg.limiter)
 	case cfg.limit == rate.Inf:
 		// WithRateLimit(rate.Inf, …): no client-side limit.
 	default:
@@ -80,7 +82,7 @@ func newPipeline(cfg *config) *pipeline {
 				limit = DefaultSessionTokenRate
 			}
 		}
-		limiter = rate.NewLimiter(limit, burst)
+		limiter = rateLimiter{rate.NewLimiter(limit, burst)}
 	}
 	logger := cfg.logger
 	if logger == nil {
