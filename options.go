@@ -125,7 +125,9 @@ func WithAuthURL(rawURL string) Option {
 // are only ever attached to requests for the origin (scheme, host and port)
 // of the endpoint a call is meant for, so a redirect elsewhere does not
 // carry them, and a billable trigger never follows a redirect: its 3xx
-// answer is returned as an *Error. NewClient fails if hc is nil.
+// answer is returned as an *Error. See RefreshBalance for what the SDK
+// guarantees of a billable trigger over a transport of your own. NewClient
+// fails if hc is nil.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {

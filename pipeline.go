@@ -23,7 +23,7 @@ import (
 //	                           Backoff (retryWait), RetryMax the one count of attempts
 //	→ limiterStage             every attempt waits on the client's Limiter (limiter.go)
 //	→ credentialStage          Authorization for the request's endpoint only (credential.go)
-//	→ attemptGuard             sent or not sent (transport.go)
+//	→ attemptGuard             sent or not sent; a trigger written once (transport.go)
 //	→ the user's transport     WithHTTPClient's, or the SDK's own
 //
 // The stages are built per call around what the call carries (its endpoint,
@@ -180,7 +180,7 @@ type call struct {
 // httpClient assembles the stages of the pipeline for this call.
 func (c *call) httpClient() *http.Client {
 	p := c.p
-	var rt http.RoundTripper = &attemptGuard{next: p.base}
+	var rt http.RoundTripper = &attemptGuard{sends: sendsFor(c.r.kind), next: p.base}
 	rt = &credentialStage{endpoint: c.r.endpoint, auth: c.r.auth, next: rt}
 	if p.limiter != nil {
 		rt = &limiterStage{limiter: p.limiter, next: rt}

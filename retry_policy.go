@@ -20,7 +20,7 @@ const (
 	// opTrigger is not safe to repeat: billable (the balance refresh) or
 	// counted against a quota (issuing a session token), with no
 	// idempotency key. It is sent again only where Quiltt cannot have acted
-	// on it.
+	// on it, and written once per attempt (see attemptGuard).
 	opTrigger
 	// opIdempotent is a request that changes or consults state but may be
 	// repeated without harm: revoking or introspecting a session token.
@@ -98,6 +98,10 @@ func decideError(kind opKind, err error) decision {
 	var le *limiterError
 	if errors.As(err, &le) {
 		return decision{reason: "the rate limiter refused: nothing was sent"}
+	}
+	var re *resendError
+	if errors.As(err, &re) {
+		return decision{reason: "the HTTP transport tried to send the request more times than allowed within one attempt", outcomeUnknown: kind == opTrigger}
 	}
 	unknown := kind == opTrigger && !wasNotSent(err)
 	switch {

@@ -31,6 +31,8 @@ func TestDecide(t *testing.T) {
 	untrusted := wrap(x509.UnknownAuthorityError{})
 	redirects := wrap(&redirectError{reason: "stopped after 10 redirects"})
 	limiter := wrap(&limiterError{err: errors.New("store unreachable")})
+	resend := wrap(&resendError{stopped: true, writes: 1})
+	resent := wrap(&resendError{writes: 2})
 
 	type want struct {
 		retry, unknown bool
@@ -83,6 +85,9 @@ func TestDecide(t *testing.T) {
 		{"read redirect loop", opRead, nil, redirects, stop},
 		{"read limiter refused", opRead, nil, limiter, stop},
 		{"trigger limiter refused", opTrigger, nil, limiter, stop},
+		{"read resend stopped", opRead, nil, resend, stop},
+		{"trigger resend stopped", opTrigger, nil, resend, unknown},
+		{"trigger written twice", opTrigger, nil, resent, unknown},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,8 +1,10 @@
 package quiltt
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -12,24 +14,129 @@ import (
 // attemptGuard is the innermost stage of the pipeline that the SDK owns,
 // just above the user's transport. It watches one attempt through
 // httptrace, to tell the retry policy whether the request can have reached
-// Quiltt: an attempt that never got a connection was not sent.
+// Quiltt, and it bounds how many times the transport sends the request
+// within the attempt: once for a request that must not be repeated (a
+// billable trigger), a few times for the others.
+//
+// Why: net/http's HTTP/2 client sends a request again on its own, below any
+// retry policy, after RST_STREAM(PROTOCOL_ERROR or REFUSED_STREAM), a GOAWAY
+// or an unusable connection (http2shouldRetryRequest), and a request without
+// a body is always resendable to it; against a server that resets every
+// stream it does so thousands of times a second. The one hook that runs
+// between the failure and the resend is httptrace's GetConn/GotConn: the
+// resend first obtains a connection. Once the request's headers were
+// written as many times as allowed, the guard cancels the attempt's context
+// there; the HTTP/2 client checks that context, without blocking, just
+// before it writes the headers (http2clientStream.encodeAndWriteHeaders),
+// so the next HEADERS frame is never written. HTTP/1's own resend of a POST
+// happens only when nothing of it reached the wire; it is stopped the same
+// way, though not always in time (the attempt then reads as outcome
+// unknown, which it may be). A transport the guard cannot stop but that
+// reports to httptrace is caught after the fact: a trigger's second
+// WroteHeaders in one attempt fails the attempt. Transports that report
+// nothing to httptrace are neither stopped nor seen.
 type attemptGuard struct {
-	next http.RoundTripper
+	sends int // the most times the transport may write the request: 1 for opTrigger
+	next  http.RoundTripper
+}
+
+// Sends per attempt: a trigger once; anything else once plus Go's HTTP/2
+// client's own bound on its resends (seven), which its connection-level
+// retry loop does not keep.
+const (
+	triggerSends = 1
+	otherSends   = 8
+)
+
+func sendsFor(kind opKind) int {
+	if kind == opTrigger {
+		return triggerSends
+	}
+	return otherSends
+}
+
+// attemptTrace is what httptrace told of one attempt. Its hooks run on the
+// transport's goroutines.
+type attemptTrace struct {
+	sends        int
+	cancel       context.CancelCauseFunc
+	getConn      atomic.Int32
+	gotConn      atomic.Int32
+	wroteHeaders atomic.Int32
+	refused      atomic.Bool // the guard stopped a resend
+}
+
+// errResendRefused is the cause the guard cancels an attempt with.
+var errResendRefused = errors.New("quiltt: resend refused")
+
+// connecting runs when the transport looks for or obtains a connection:
+// after the headers were written, that is a resend, which is refused once
+// the request was sent as many times as allowed.
+func (t *attemptTrace) connecting() {
+	if int(t.wroteHeaders.Load()) >= t.sends && t.refused.CompareAndSwap(false, true) {
+		t.cancel(errResendRefused)
+	}
+}
+
+func (t *attemptTrace) hooks() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GetConn:      func(string) { t.getConn.Add(1); t.connecting() },
+		GotConn:      func(httptrace.GotConnInfo) { t.gotConn.Add(1); t.connecting() },
+		WroteHeaders: func() { t.wroteHeaders.Add(1) },
+	}
 }
 
 func (g *attemptGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	parent := req.Context()
+	ctx, cancel := context.WithCancelCause(parent)
+	t := &attemptTrace{sends: g.sends, cancel: cancel}
+	resp, err := g.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, t.hooks())))
+	if err != nil {
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
+		cancel(nil)
+		return nil, t.classify(parent, err)
+	}
+	if n := int(t.wroteHeaders.Load()); g.sends == triggerSends && n > triggerSends {
+		// A transport that resent without looking for a connection first:
+		// too late to stop, not too late to say so.
+		resp.Body.Close()
+		cancel(nil)
+		return nil, &resendError{writes: n}
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// classify marks the error of an attempt with what the trace proves: a
+// resend the guard stopped (the request was sent once), or an attempt that
+// never reached a connection (nothing was sent). An attempt that obtained a
+// connection or wrote its headers is never "not sent", whatever error came
+// after.
+func (t *attemptTrace) classify(parent context.Context, err error) error {
+	if t.refused.Load() && parent.Err() == nil {
+		return &resendError{stopped: true, writes: int(t.wroteHeaders.Load())}
+	}
+	sent := t.gotConn.Load() > 0 || t.wroteHeaders.Load() > 0
 	// GetConn proves that the transport reports to the trace (a custom one
 	// may not); only then does a missing GotConn prove nothing was sent.
-	var getConn, gotConn atomic.Bool
-	trace := &httptrace.ClientTrace{
-		GetConn: func(string) { getConn.Store(true) },
-		GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
+	if !sent && (t.getConn.Load() > 0 || isDialError(err)) {
+		return &notSentError{err}
 	}
-	resp, err := g.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
-	if err != nil && (getConn.Load() && !gotConn.Load() || isDialError(err)) {
-		return resp, &notSentError{err}
-	}
-	return resp, err
+	return err
+}
+
+// cancelOnClose releases an attempt's context once its answer is read.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelCauseFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel(nil)
+	return err
 }
 
 // notSentError marks a transport error of an attempt that never got a
@@ -38,6 +145,29 @@ type notSentError struct{ err error }
 
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
+
+// resendError is an attempt during which the transport tried to send the
+// request more times than the guard allows: stopped before the next write
+// (an HTTP/2 stream reset or GOAWAY, or a lost connection, made it try), or
+// for a trigger seen after a second one.
+type resendError struct {
+	stopped bool
+	writes  int // the times the request was written
+}
+
+func (e *resendError) Error() string {
+	if e.stopped {
+		return fmt.Sprintf("the HTTP transport tried to send the request again after writing it %s (an HTTP/2 stream reset or GOAWAY, or a lost connection); stopped before the next write", times(e.writes))
+	}
+	return fmt.Sprintf("the HTTP transport wrote the request %d times within one attempt", e.writes)
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
+}
 
 // isDialError reports whether err is a failure to open a connection.
 func isDialError(err error) bool {
