@@ -5,7 +5,8 @@
 //
 // Amounts are exact decimals (github.com/shopspring/decimal), null amounts
 // are nil, unknown enum values are kept, every non-2xx answer is an *Error,
-// and no error, log record or panic ever contains a credential.
+// and no error, log record, panic or printed value ever contains a
+// credential.
 package quiltt
 
 import (
@@ -24,6 +25,11 @@ const Version = "0.1.0"
 // is immutable, safe for concurrent use, and starts no goroutine of its own.
 // ForProfile derives clients that share its pipeline, rate limiter and
 // connection pool.
+//
+// A Client never shows its credentials: not through String, Format or
+// LogValue, and not to printers that walk its fields by reflection (fmt on
+// an unexported field holding a Client, go-spew, testify's diffs), since
+// they are sealed where no field reaches them.
 type Client struct {
 	p *pipeline
 

@@ -3,15 +3,18 @@ package quiltt_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/davecgh/go-spew/spew"
 	"github.com/quiltt-go/quiltt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -197,6 +200,55 @@ func TestRateLimiterWaitStopsWithContext(t *testing.T) {
 	_, err = c.Account(ctx, "acct_nobal")
 	require.Error(t, err)
 	assert.EqualValues(t, 1, srv.attempts.Load(), "the second call never went out")
+}
+
+// captureT is a testify TestingT that keeps what a failed assertion says.
+type captureT struct{ msgs []string }
+
+func (c *captureT) Errorf(format string, args ...any) {
+	c.msgs = append(c.msgs, fmt.Sprintf(format, args...))
+}
+
+// A Client held by value in a user's struct, in an exported or an
+// unexported field, shows no credential to fmt (which reads an unexported
+// field by reflection, without calling its methods), to go-spew, or to
+// testify's diff of two such structs.
+func TestClientByValueNeverShowsItsCredentials(t *testing.T) {
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithSessionToken(gqlTestToken))
+	require.NoError(t, err)
+	other, err := quiltt.NewClient(quiltt.WithAPIKey("qltt_OTHERKEY_77"), quiltt.WithSessionToken("eyJOTHER.x.y"))
+	require.NoError(t, err)
+	type service struct {
+		Client quiltt.Client
+		client quiltt.Client
+		Ptr    *quiltt.Client
+	}
+	p := c.ForProfile(gqlTestProfile)
+	mine := service{Client: *p, client: *p, Ptr: p}
+	theirs := service{Client: *other.ForProfile("p_other"), client: *other, Ptr: other}
+	testifySpew := spew.ConfigState{Indent: " ", DisablePointerAddresses: true, DisableCapacities: true, SortKeys: true, DisableMethods: true, MaxDepth: 10}
+
+	capture := &captureT{}
+	assert.Equal(capture, mine, theirs)
+	require.NotEmpty(t, capture.msgs, "the diff was written")
+	texts := map[string]string{
+		"%v":             fmt.Sprintf("%v", mine),
+		"%+v":            fmt.Sprintf("%+v", mine),
+		"%#v":            fmt.Sprintf("%#v", mine),
+		"%+v of pointer": fmt.Sprintf("%+v", &mine),
+		"spew":           spew.Sdump(mine),
+		"testify's spew": testifySpew.Sdump(mine),
+		"testify's diff": strings.Join(capture.msgs, "\n"),
+	}
+	basic := base64.StdEncoding.EncodeToString([]byte(gqlTestProfile + ":" + gqlTestKey))
+	for name, text := range texts {
+		for _, secret := range []string{gqlTestKey, gqlTestToken, basic} {
+			assert.NotContains(t, text, secret, name)
+		}
+	}
+	assert.Contains(t, texts["spew"], gqlTestProfile, "spew walked the fields")
+	assert.Contains(t, texts["%+v"], "client:", "fmt printed the unexported field by reflection")
+	assert.Equal(t, mine, service{Client: *p, client: *p, Ptr: p}, "copies of a client compare equal")
 }
 
 // WithAuthURL is checked as WithBaseURL is; a valid one is accepted.

@@ -6,6 +6,7 @@ tool github.com/Khan/genqlient
 
 require (
 	github.com/Khan/genqlient v0.8.1
+	github.com/davecgh/go-spew v1.1.1
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/shopspring/decimal v1.6.0
 	github.com/stretchr/testify v1.12.1

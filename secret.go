@@ -6,26 +6,28 @@ import (
 	"strings"
 )
 
-// secret holds a credential, or an Authorization header value made of one.
-// Every way Go prints a *secret (fmt verbs, slog) shows it redacted, so a
-// secret that ends up in a log line or an error by mistake is still not
-// disclosed.
+// secret holds a credential, or an Authorization header value made of one,
+// sealed in a closure: no field of it holds the value, so nothing that walks
+// a Client by reflection (fmt on an unexported field, go-spew, testify's
+// diffs, reflect.DeepEqual's output) can reach the credential, and every
+// way Go prints a *secret itself shows it redacted. Only reveal gives it
+// back, where a request is built or an error is redacted.
 //
 // A nil *secret is the absent credential.
-type secret struct{ v string }
+type secret struct{ reveal func() string }
 
 const redacted = "[redacted]"
 
-// seal returns v as a *secret, or nil for "".
+// seal returns v sealed, or nil for "".
 func seal(v string) *secret {
 	if v == "" {
 		return nil
 	}
-	return &secret{v: v}
+	return &secret{reveal: func() string { return v }}
 }
 
-// bearer returns the Authorization value "Bearer <token>"; nil for an
-// empty token.
+// bearer returns the Authorization value "Bearer <token>", sealed; nil for
+// an empty token.
 func bearer(token string) *secret {
 	if token == "" {
 		return nil
@@ -33,12 +35,12 @@ func bearer(token string) *secret {
 	return seal("Bearer " + token)
 }
 
-// value returns the value, "" for nil.
+// value returns the sealed value, "" for nil.
 func (s *secret) value() string {
 	if s == nil {
 		return ""
 	}
-	return s.v
+	return s.reveal()
 }
 
 func (s *secret) String() string   { return redacted }
