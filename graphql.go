@@ -224,8 +224,9 @@ func graphQLError(op string, err error, partial bool, r redactor) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("quiltt: %s: reading the answer: %w", op, err)
 	default:
-		// The decoder's text may quote the body: jsonProblem keeps it short
-		// and r redacts it; the decoder's error is not kept in the chain.
-		return fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, r.apply(jsonProblem(err)))
+		// The decoder's text may quote the body: r redacts it, then
+		// jsonProblem keeps it short (in that order, so no cut credential
+		// survives); the decoder's error is not kept in the chain.
+		return fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, jsonProblem(r.error(err)))
 	}
 }

@@ -58,7 +58,8 @@ func (s *secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 // redactor removes credentials from text that came from the server. Quiltt
 // does not echo credentials, but a misconfigured proxy or gateway in front
 // of it may ("invalid Authorization: Bearer qltt_…"), and that text ends up
-// in error messages.
+// in error messages. Redact before cutting any text short: a cut credential
+// is no longer found.
 type redactor []string
 
 // newRedactor lists the credentials to remove: each non-empty secret, and for
@@ -88,3 +89,21 @@ func (r redactor) apply(s string) string {
 	}
 	return s
 }
+
+// error returns err with its text redacted, for code that shortens an
+// error's text (jsonProblem does): the credentials are gone before the cut.
+// errors.Is and errors.As see through it to err.
+func (r redactor) error(err error) error {
+	if err == nil || len(r) == 0 {
+		return err
+	}
+	return &redactedError{err: err, text: r.apply(err.Error())}
+}
+
+type redactedError struct {
+	err  error
+	text string
+}
+
+func (e *redactedError) Error() string { return e.text }
+func (e *redactedError) Unwrap() error { return e.err }
