@@ -42,7 +42,8 @@ type Client struct {
 // NewClient returns a client configured by opts. It needs WithAPIKey or
 // WithSessionToken (or both). It fails, listing every problem, when an
 // option is invalid, when WithLimiter and WithRateLimit are both given, or
-// when no credential is given; the error never contains a credential.
+// when no credential is given; the error never contains a credential or
+// any other value given to an option.
 func NewClient(opts ...Option) (*Client, error) {
 	cfg := config{
 		maxRetries: DefaultMaxRetries,

@@ -251,6 +251,36 @@ func TestClientByValueNeverShowsItsCredentials(t *testing.T) {
 	assert.Equal(t, mine, service{Client: *p, client: *p, Ptr: p}, "copies of a client compare equal")
 }
 
+// A credential pasted into the wrong option, or into the host or port of a
+// URL, never reaches the option's error: it says what is wrong, not what
+// was given.
+func TestOptionErrorsNeverQuoteTheValue(t *testing.T) {
+	key := gqlTestKey
+	for name, opt := range map[string]quiltt.Option{
+		"WithAPIKey, a newline":          quiltt.WithAPIKey(key + "\n"),
+		"WithSessionToken, a space":      quiltt.WithSessionToken(key + " x"),
+		"WithAPIVersion(key)":            quiltt.WithAPIVersion(key),
+		"WithAPIVersion, date and key":   quiltt.WithAPIVersion("2026-04-01" + key),
+		"WithBaseURL(key)":               quiltt.WithBaseURL(key),
+		"WithBaseURL, key in the port":   quiltt.WithBaseURL("https://api.quiltt.io:" + key),
+		"WithBaseURL, key as scheme":     quiltt.WithBaseURL(key + "://api.quiltt.io"),
+		"WithBaseURL, key as plain host": quiltt.WithBaseURL("http://" + key + "/v1"),
+		"WithBaseURL, key in userinfo":   quiltt.WithBaseURL("https://" + key + "@api.quiltt.io"),
+		"WithBaseURL, key in the query":  quiltt.WithBaseURL("https://api.quiltt.io/?k=" + key),
+		"WithBaseURL, key, bad escape":   quiltt.WithBaseURL("https://api.quiltt.io/%zz" + key),
+		"WithBaseURL, key, bad host":     quiltt.WithBaseURL("https://" + key + "%zz/"),
+		"WithBaseURL, key, control char": quiltt.WithBaseURL("https://api.quiltt.io/" + key + "\x7f"),
+		"WithAuthURL, key in the port":   quiltt.WithAuthURL("https://auth.quiltt.io:" + key),
+		"WithAuthURL, key as plain host": quiltt.WithAuthURL("http://" + key),
+		"WithAuthURL, key as fragment":   quiltt.WithAuthURL("https://auth.quiltt.io/#" + key),
+	} {
+		_, err := quiltt.NewClient(quiltt.WithAPIKey("qltt_a_valid_key"), opt)
+		require.Error(t, err, name)
+		assert.NotContains(t, err.Error(), key, name)
+		assert.NotContains(t, err.Error(), "TESTKEY", name)
+	}
+}
+
 // WithAuthURL is checked as WithBaseURL is; a valid one is accepted.
 func TestWithAuthURL(t *testing.T) {
 	for _, bad := range []string{"", "auth.quiltt.io", "ftp://auth.quiltt.io", "http://auth.quiltt.io", "https://auth.quiltt.io?x=1"} {

@@ -90,7 +90,8 @@ func WithSessionToken(token string) Option {
 // as a prefix of every request path. NewClient fails if the URL does not
 // parse, has no host, carries credentials, a query or a fragment, or is
 // plain http to a host other than the loopback one (credentials never travel
-// unencrypted over a network).
+// unencrypted over a network); the error says what is wrong, never quoting
+// the URL.
 func WithBaseURL(rawURL string) Option {
 	return func(c *config) error {
 		u, err := parseBaseURL(rawURL)
@@ -144,7 +145,9 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithAPIVersion(version string) Option {
 	return func(c *config) error {
 		if _, err := time.Parse(time.DateOnly, version); err != nil || len(version) != len(time.DateOnly) {
-			return fmt.Errorf("quiltt: WithAPIVersion: %q is not a YYYY-MM-DD date", version)
+			// Never quote it: a secret pasted into the wrong option must
+			// not reach a log.
+			return fmt.Errorf("quiltt: WithAPIVersion: the version (%d bytes) is not a date written YYYY-MM-DD", len(version))
 		}
 		c.apiVersion = version
 		return nil
@@ -248,16 +251,27 @@ func checkHeaderToken(s string) error {
 	return nil
 }
 
+// parseBaseURL checks a base URL (WithBaseURL, WithAuthURL). Its errors say
+// what is wrong and never quote the URL or a part of it: a key pasted into
+// the wrong option, or into the port, must not reach a log.
 func parseBaseURL(rawURL string) (*url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		// url.Error quotes the input; the input is not secret (credentials
-		// are refused below), but keep the message short.
-		return nil, fmt.Errorf("cannot parse URL: %w", errors.Unwrap(err))
+		var esc url.EscapeError
+		var host url.InvalidHostError
+		switch {
+		case errors.As(err, &esc):
+			return nil, fmt.Errorf("the URL (%d bytes) holds an invalid %%-escape", len(rawURL))
+		case errors.As(err, &host):
+			return nil, fmt.Errorf("the URL (%d bytes) holds an invalid character in its host", len(rawURL))
+		}
+		return nil, fmt.Errorf("the URL (%d bytes) does not parse (a bad port, a control character, no scheme?)", len(rawURL))
 	}
 	switch {
+	case u.Scheme == "":
+		return nil, errors.New("no scheme: write https://host")
 	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("scheme %q: need https", u.Scheme)
+		return nil, errors.New("the scheme is not https")
 	case u.Host == "":
 		return nil, errors.New("no host")
 	case u.User != nil:
@@ -267,7 +281,7 @@ func parseBaseURL(rawURL string) (*url.URL, error) {
 	case u.Fragment != "":
 		return nil, errors.New("fragment in the URL")
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
-		return nil, fmt.Errorf("plain http to %s: credentials would travel unencrypted; use https", u.Hostname())
+		return nil, errors.New("plain http to a host that is not the loopback one: credentials would travel unencrypted; use https")
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
