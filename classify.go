@@ -74,6 +74,9 @@ func (k *AccountClassifier) classify(ctx context.Context, profileID, accountID s
 	if k == nil || k.client == nil {
 		return ClassUnknown, fmt.Errorf("quiltt: AccountClassifier needs a client (NewAccountClassifier)")
 	}
+	if ctx == nil {
+		return ClassUnknown, fmt.Errorf("quiltt: AccountClassifier: %w", ErrNilContext)
+	}
 	for {
 		k.mu.Lock()
 		if class, ok := k.classes[accountID]; ok {

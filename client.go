@@ -29,7 +29,8 @@ const Version = "0.1.0"
 // A Client never shows its credentials: not through String, Format or
 // LogValue, and not to printers that walk its fields by reflection (fmt on
 // an unexported field holding a Client, go-spew, testify's diffs), since
-// they are sealed where no field reaches them.
+// they are sealed where no field reaches them. The zero Client is not
+// usable: its calls fail with ErrMissingCredentials, without a request.
 type Client struct {
 	p *pipeline
 
@@ -100,6 +101,8 @@ func (c *Client) ForProfile(profileID string) *Client {
 func (c *Client) setGraphQLAuth() {
 	c.gqlAuth, c.gqlErr = nil, nil
 	switch {
+	case c.p == nil:
+		c.gqlErr = errZeroClient
 	case c.profileSet:
 		switch {
 		case c.p.apiKey == nil:
@@ -116,9 +119,15 @@ func (c *Client) setGraphQLAuth() {
 	}
 }
 
+// errZeroClient is why a Client not built by NewClient cannot call.
+var errZeroClient = fmt.Errorf("%w: the Client was not built by NewClient", ErrMissingCredentials)
+
 // graphQLReady returns why op cannot read over GraphQL, or nil: the one
 // check every GraphQL read makes before it sends anything.
 func (c *Client) graphQLReady(op string) error {
+	if c.p == nil {
+		return fmt.Errorf("quiltt: %s: %w", op, errZeroClient)
+	}
 	if c.gqlErr != nil {
 		return fmt.Errorf("quiltt: %s: %w", op, c.gqlErr)
 	}
@@ -128,7 +137,10 @@ func (c *Client) graphQLReady(op string) error {
 // restReady returns why op cannot call a REST endpoint, or nil: REST needs
 // the API key.
 func (c *Client) restReady(op string) error {
-	if c.p.restAuth == nil {
+	switch {
+	case c.p == nil:
+		return fmt.Errorf("quiltt: %s: %w", op, errZeroClient)
+	case c.p.restAuth == nil:
 		return fmt.Errorf("quiltt: %s: %w: REST calls such as the balance refresh need an API key (WithAPIKey); a session token cannot authenticate them",
 			op, ErrMissingCredentials)
 	}
@@ -137,6 +149,9 @@ func (c *Client) restReady(op string) error {
 
 // redactor lists every credential this client can send.
 func (c *Client) redactor() redactor {
+	if c.p == nil {
+		return nil
+	}
 	return c.p.redactor(c.gqlAuth)
 }
 
@@ -148,6 +163,9 @@ func (c *Client) ProfileID() string { return c.profileID }
 // ForProfile derived from it, received: an answer without them leaves the
 // reading as it was. Its zero value means no answer carried them yet.
 func (c *Client) RateLimit() RateLimit {
+	if c.p == nil {
+		return RateLimit{}
+	}
 	if rl := c.p.rateLimit.Load(); rl != nil {
 		return *rl
 	}
@@ -157,11 +175,18 @@ func (c *Client) RateLimit() RateLimit {
 // CloseIdleConnections closes the idle connections of the client's innermost
 // HTTP client (the one given WithHTTPClient, or the SDK's own). Calls in
 // flight are not affected.
-func (c *Client) CloseIdleConnections() { c.p.inner.CloseIdleConnections() }
+func (c *Client) CloseIdleConnections() {
+	if c.p != nil {
+		c.p.inner.CloseIdleConnections()
+	}
+}
 
 // String describes the client without its credentials: its API host and
 // what it authenticates with.
 func (c Client) String() string {
+	if c.p == nil {
+		return "quiltt.Client{not built by NewClient}"
+	}
 	auth := "session token"
 	switch {
 	case c.profileSet:

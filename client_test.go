@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -249,6 +250,24 @@ func TestClientByValueNeverShowsItsCredentials(t *testing.T) {
 	assert.Contains(t, texts["spew"], gqlTestProfile, "spew walked the fields")
 	assert.Contains(t, texts["%+v"], "client:", "fmt printed the unexported field by reflection")
 	assert.Equal(t, mine, service{Client: *p, client: *p, Ptr: p}, "copies of a client compare equal")
+}
+
+// The zero Client prints, and its calls fail without a panic and without a
+// request.
+func TestZeroClient(t *testing.T) {
+	var z quiltt.Client
+	assert.NotPanics(t, func() {
+		_ = fmt.Sprintf("%v %+v %#v %s", z, z, &z, z.String())
+		_ = spew.Sdump(z)
+		slog.New(slog.NewTextHandler(io.Discard, nil)).Info("zero", "c", z)
+	})
+	_, err := z.Accounts(context.Background(), nil)
+	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)
+	assert.ErrorIs(t, z.RefreshBalance(context.Background(), "acct_1"), quiltt.ErrMissingCredentials)
+	_, err = z.ForProfile(gqlTestProfile).Account(context.Background(), "acct_1")
+	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)
+	assert.Equal(t, quiltt.RateLimit{}, z.RateLimit())
+	z.CloseIdleConnections()
 }
 
 // A credential pasted into the wrong option, or into the host or port of a

@@ -49,6 +49,11 @@ var (
 	// call that the client's credentials cannot authenticate: a GraphQL read
 	// without a session token or a profile, a REST call without an API key.
 	ErrMissingCredentials = errors.New("quiltt: missing credentials")
+
+	// ErrNilContext is returned, before any request is sent, by a call
+	// given a nil context.Context (as net/http refuses one), inside a
+	// *TransportError whose Attempts is 0.
+	ErrNilContext = errors.New("quiltt: nil context.Context")
 )
 
 // maxErrorBody caps how much of a non-2xx body is read to build an *Error.
@@ -153,7 +158,8 @@ func (e *Error) Is(target error) bool {
 // (while waiting for an answer or between retries), the rate limiter
 // refused (nothing was sent; errors.Is finds the limiter's cause), or the
 // HTTP transport tried to send a billable trigger twice within one attempt
-// (see RefreshBalance). Err is the cause;
+// (see RefreshBalance). A nil context gives one too, with Attempts 0 and Err
+// wrapping ErrNilContext. Err is the cause;
 // errors.Is(err, context.DeadlineExceeded) and the like hold through it.
 // Last, when set, is the HTTP answer of an earlier attempt, so a call
 // cancelled while backing off from a 429 still matches ErrRateLimited.

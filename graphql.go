@@ -18,9 +18,24 @@ const graphQLPath = "/v1/graphql"
 
 // graphQL returns the genqlient client for one GraphQL read of the SDK
 // operation op: its requests go through the pipeline as op, with the
-// client's GraphQL credential.
+// client's GraphQL credential. A nil context fails before genqlient sees it
+// (genqlient would silently replace it).
 func (c *Client) graphQL(op string) graphql.Client {
-	return nullDataCheck{graphql.NewClient(c.p.api.url(graphQLPath), &graphQLDoer{p: c.p, op: op, auth: c.gqlAuth})}
+	d := &graphQLDoer{p: c.p, op: op, auth: c.gqlAuth}
+	return &graphQLCall{d: d, next: nullDataCheck{graphql.NewClient(c.p.api.url(graphQLPath), d)}}
+}
+
+// graphQLCall is the graphql.Client of one operation.
+type graphQLCall struct {
+	d    *graphQLDoer
+	next graphql.Client
+}
+
+func (g *graphQLCall) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) error {
+	if ctx == nil {
+		return g.d.p.nilContext(g.d.request(graphQLPath, nil))
+	}
+	return g.next.MakeRequest(ctx, req, resp)
 }
 
 // graphQLDoer is the graphql.Doer that genqlient's generated code sends
@@ -34,6 +49,10 @@ type graphQLDoer struct {
 	auth *secret // the client's GraphQL credential
 }
 
+func (d *graphQLDoer) request(path string, body []byte) *request {
+	return &request{op: d.op, kind: opRead, endpoint: d.p.api, method: http.MethodPost, path: path, body: body, auth: d.auth}
+}
+
 func (d *graphQLDoer) Do(req *http.Request) (*http.Response, error) {
 	path, ok := d.p.api.relative(req.URL)
 	if !ok || req.Method != http.MethodPost {
@@ -45,9 +64,7 @@ func (d *graphQLDoer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("quiltt: %s: reading request body: %w", d.op, err)
 	}
-	resp, err := d.p.do(req.Context(), &request{
-		op: d.op, kind: opRead, endpoint: d.p.api, method: http.MethodPost, path: path, body: body, auth: d.auth,
-	})
+	resp, err := d.p.do(req.Context(), d.request(path, body))
 	if err != nil {
 		return nil, err
 	}

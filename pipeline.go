@@ -125,8 +125,12 @@ type request struct {
 
 // do sends r through the retry loop. A 2xx answer is returned with its body
 // open, for the caller to read (through newCappedBody) and close. Anything
-// else is an *Error (a non-2xx answer) or a *TransportError (no answer).
+// else is an *Error (a non-2xx answer) or a *TransportError (no answer, or a
+// nil ctx: Err wraps ErrNilContext, and nothing was sent).
 func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
+	if ctx == nil {
+		return nil, p.nilContext(r)
+	}
 	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.url(r.path), seed: rand.Uint64()}
 	var body any
 	if r.body != nil {
@@ -155,6 +159,12 @@ func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
 	}
 	return c.result(rc.Do(req))
+}
+
+// nilContext is do's answer to a nil context: as net/http does, an error
+// rather than a panic.
+func (p *pipeline) nilContext(r *request) error {
+	return &TransportError{Op: r.op, Method: r.method, URL: r.endpoint.url(r.path), Err: ErrNilContext}
 }
 
 // redactor lists every credential the pipeline can send, and auth.
