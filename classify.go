@@ -75,7 +75,7 @@ func (k *AccountClassifier) classify(ctx context.Context, profileID, accountID s
 		return ClassUnknown, fmt.Errorf("quiltt: AccountClassifier needs a client (NewAccountClassifier)")
 	}
 	if ctx == nil {
-		return ClassUnknown, fmt.Errorf("quiltt: AccountClassifier: %w", ErrNilContext)
+		return ClassUnknown, errorf("AccountClassifier: %w", ErrNilContext)
 	}
 	for {
 		k.mu.Lock()

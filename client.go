@@ -62,7 +62,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 	}
 	if cfg.apiKey == nil && cfg.sessionToken == nil {
-		errs = append(errs, fmt.Errorf("%w: NewClient needs WithAPIKey or WithSessionToken", ErrMissingCredentials))
+		errs = append(errs, errorf("%w: NewClient needs WithAPIKey or WithSessionToken", ErrMissingCredentials))
 	}
 	if cfg.limiter != nil && cfg.limit != 0 {
 		errs = append(errs, errors.New("quiltt: WithLimiter and WithRateLimit both set the client's rate limiter: give one"))
@@ -106,30 +106,30 @@ func (c *Client) setGraphQLAuth() {
 	case c.profileSet:
 		switch {
 		case c.p.apiKey == nil:
-			c.gqlErr = fmt.Errorf("%w: ForProfile needs a client built WithAPIKey", ErrMissingCredentials)
+			c.gqlErr = errorf("%w: ForProfile needs a client built WithAPIKey", ErrMissingCredentials)
 		case c.profileID == "" || strings.Contains(c.profileID, ":") || checkHeaderToken(c.profileID) != nil:
-			c.gqlErr = fmt.Errorf("%w: ForProfile: the profile ID is empty or malformed", ErrMissingCredentials)
+			c.gqlErr = errorf("%w: ForProfile: the profile ID is empty or malformed", ErrMissingCredentials)
 		default:
 			c.gqlAuth = seal("Basic " + base64.StdEncoding.EncodeToString([]byte(c.profileID+":"+c.p.apiKey.value())))
 		}
 	case c.p.sessionToken != nil:
 		c.gqlAuth = bearer(c.p.sessionToken.value())
 	default:
-		c.gqlErr = fmt.Errorf("%w: GraphQL reads need a session token (WithSessionToken) or a profile (ForProfile)", ErrMissingCredentials)
+		c.gqlErr = errorf("%w: GraphQL reads need a session token (WithSessionToken) or a profile (ForProfile)", ErrMissingCredentials)
 	}
 }
 
 // errZeroClient is why a Client not built by NewClient cannot call.
-var errZeroClient = fmt.Errorf("%w: the Client was not built by NewClient", ErrMissingCredentials)
+var errZeroClient = errorf("%w: the Client was not built by NewClient", ErrMissingCredentials)
 
 // graphQLReady returns why op cannot read over GraphQL, or nil: the one
 // check every GraphQL read makes before it sends anything.
 func (c *Client) graphQLReady(op string) error {
 	if c.p == nil {
-		return fmt.Errorf("quiltt: %s: %w", op, errZeroClient)
+		return errorf("%s: %w", op, errZeroClient)
 	}
 	if c.gqlErr != nil {
-		return fmt.Errorf("quiltt: %s: %w", op, c.gqlErr)
+		return errorf("%s: %w", op, c.gqlErr)
 	}
 	return nil
 }
@@ -139,9 +139,9 @@ func (c *Client) graphQLReady(op string) error {
 func (c *Client) restReady(op string) error {
 	switch {
 	case c.p == nil:
-		return fmt.Errorf("quiltt: %s: %w", op, errZeroClient)
+		return errorf("%s: %w", op, errZeroClient)
 	case c.p.restAuth == nil:
-		return fmt.Errorf("quiltt: %s: %w: REST calls such as the balance refresh need an API key (WithAPIKey); a session token cannot authenticate them",
+		return errorf("%s: %w: REST calls such as the balance refresh need an API key (WithAPIKey); a session token cannot authenticate them",
 			op, ErrMissingCredentials)
 	}
 	return nil

@@ -311,3 +311,34 @@ func TestWithAuthURL(t *testing.T) {
 		assert.NoError(t, err, good)
 	}
 }
+
+// Wrapping a sentinel does not repeat the package's prefix: "quiltt: Op:
+// missing credentials: …", not "quiltt: Op: quiltt: missing credentials".
+func TestErrorsSayQuilttOnce(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	keyOnly, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithBaseURL(closed.URL), quiltt.WithMaxRetries(0))
+	require.NoError(t, err)
+	tokenOnly, err := quiltt.NewClient(quiltt.WithSessionToken(gqlTestToken), quiltt.WithBaseURL(closed.URL))
+	require.NoError(t, err)
+	var zero quiltt.Client
+	ctx := context.Background()
+	_, errNoCredentials := quiltt.NewClient()
+	_, errNoProfile := keyOnly.Accounts(ctx, nil)
+	_, errBadProfile := keyOnly.ForProfile("p:1").Account(ctx, "acct_1")
+	_, errProfileNoKey := tokenOnly.ForProfile(gqlTestProfile).Accounts(ctx, nil)
+	_, errZero := zero.Accounts(ctx, nil)
+	for name, err := range map[string]error{
+		"NewClient without credentials": errNoCredentials,
+		"REST without an API key":       tokenOnly.RefreshBalance(ctx, "acct_1"),
+		"GraphQL without a profile":     errNoProfile,
+		"a malformed profile":           errBadProfile,
+		"ForProfile without an API key": errProfileNoKey,
+		"the zero Client":               errZero,
+		"a refused connection":          keyOnly.RefreshBalance(ctx, "acct_1"),
+	} {
+		require.Error(t, err, name)
+		assert.Equal(t, 1, strings.Count(err.Error(), "quiltt:"), "%s: %v", name, err)
+	}
+	assert.ErrorIs(t, errBadProfile, quiltt.ErrMissingCredentials)
+}

@@ -56,6 +56,45 @@ var (
 	ErrNilContext = errors.New("quiltt: nil context.Context")
 )
 
+// errorf is fmt.Errorf for the SDK's own messages: it prefixes "quiltt: ",
+// and an error operand (%w or %v) that carries that prefix itself is written
+// without it, so wrapping a sentinel reads once: "quiltt: Accounts: missing
+// credentials: …", not "quiltt: Accounts: quiltt: missing credentials: …".
+// errors.Is and errors.As see every %w operand.
+func errorf(format string, args ...any) error {
+	text := make([]any, len(args))
+	for i, a := range args {
+		if err, ok := a.(error); ok && err != nil {
+			text[i] = bareText(err)
+		} else {
+			text[i] = a
+		}
+	}
+	return &sdkError{
+		text: "quiltt: " + fmt.Sprintf(strings.ReplaceAll(format, "%w", "%v"), text...),
+		err:  fmt.Errorf(format, args...),
+	}
+}
+
+// sdkError is errorf's error: its own text, and the wrapped operands.
+type sdkError struct {
+	text string
+	err  error
+}
+
+func (e *sdkError) Error() string { return e.text }
+func (e *sdkError) Unwrap() error { return e.err }
+
+// bareText is err's text without the SDK's "quiltt: " prefix, to write it
+// inside another SDK message. It is for display only; errors are matched by
+// type or sentinel, never by text.
+func bareText(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return strings.TrimPrefix(err.Error(), "quiltt: ")
+}
+
 // maxErrorBody caps how much of a non-2xx body is read to build an *Error.
 const maxErrorBody = 64 << 10
 
@@ -181,7 +220,7 @@ func (e *TransportError) Error() string {
 	if ue, ok := cause.(*url.Error); ok {
 		cause = ue.Err // its text repeats the method and URL
 	}
-	fmt.Fprintf(&b, "quiltt: %s: %s %s: %v", e.Op, e.Method, e.URL, cause)
+	fmt.Fprintf(&b, "quiltt: %s: %s %s: %s", e.Op, e.Method, e.URL, bareText(cause))
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
 	}

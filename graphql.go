@@ -57,12 +57,12 @@ func (d *graphQLDoer) Do(req *http.Request) (*http.Response, error) {
 	path, ok := d.p.api.relative(req.URL)
 	if !ok || req.Method != http.MethodPost {
 		req.Body.Close()
-		return nil, fmt.Errorf("quiltt: %s: genqlient built a request for another endpoint", d.op)
+		return nil, errorf("%s: genqlient built a request for another endpoint", d.op)
 	}
 	body, err := io.ReadAll(req.Body)
 	req.Body.Close()
 	if err != nil {
-		return nil, fmt.Errorf("quiltt: %s: reading request body: %w", d.op, err)
+		return nil, errorf("%s: reading request body: %w", d.op, err)
 	}
 	resp, err := d.p.do(req.Context(), d.request(path, body))
 	if err != nil {

@@ -47,7 +47,7 @@ type limiterError struct {
 	ctxErr error // the context's error when Wait returned, if it had ended
 }
 
-func (e *limiterError) Error() string { return "rate limiter: " + e.err.Error() }
+func (e *limiterError) Error() string { return "rate limiter: " + bareText(e.err) }
 
 func (e *limiterError) Unwrap() []error {
 	if e.ctxErr != nil && !errors.Is(e.err, e.ctxErr) {

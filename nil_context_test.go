@@ -3,6 +3,7 @@ package quiltt_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,6 +41,9 @@ func TestNilContext(t *testing.T) {
 		var err error
 		assert.NotPanics(t, func() { err = call() }, name)
 		assert.ErrorIs(t, err, quiltt.ErrNilContext, name)
+		if err != nil {
+			assert.Equal(t, 1, strings.Count(err.Error(), "quiltt:"), "%s: one prefix: %v", name, err)
+		}
 	}
 	assert.Zero(t, srv.attempts.Load())
 }

@@ -138,7 +138,7 @@ func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, c.url, body)
 	if err != nil {
-		return nil, fmt.Errorf("quiltt: %s: building the request: %w", r.op, err)
+		return nil, errorf("%s: building the request: %w", r.op, err)
 	}
 	req.Header.Set("User-Agent", p.userAgent)
 	req.Header.Set("Accept", "application/json")

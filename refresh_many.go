@@ -73,7 +73,7 @@ func (e *RefreshBalancesError) Unwrap() []error { return e.errs }
 func (c *Client) RefreshBalances(ctx context.Context, accountIDs []string, opts *RefreshBalancesOptions) ([]RefreshResult, error) {
 	const op = "RefreshBalances"
 	if ctx == nil {
-		return nil, fmt.Errorf("quiltt: %s: %w", op, ErrNilContext)
+		return nil, errorf("%s: %w", op, ErrNilContext)
 	}
 	workers := DefaultRefreshConcurrency
 	if opts != nil && opts.Concurrency != 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -79,6 +80,7 @@ func TestWithLimiterErrorKeepsItsCause(t *testing.T) {
 	assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown, "nothing was sent")
 	assert.Equal(t, 1, asTransportError(t, err).Attempts, "not retried")
 	assert.Zero(t, rec.n.Load())
+	assert.Equal(t, 1, strings.Count(err.Error(), "quiltt:"), "one prefix: %v", err)
 }
 
 // A limiter that gives up because the context ended: both its error and the
