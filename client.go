@@ -161,7 +161,8 @@ func (c *Client) ProfileID() string { return c.profileID }
 // RateLimit returns the Ratelimit-* headers of the latest answer, among
 // those that carried any, that a call of this client, or of a client
 // ForProfile derived from it, received: an answer without them leaves the
-// reading as it was. Its zero value means no answer carried them yet.
+// reading as it was. Its zero value means no answer carried them yet. For
+// the answers of one call, see WithCallInfo.
 func (c *Client) RateLimit() RateLimit {
 	if c.p == nil {
 		return RateLimit{}

@@ -36,6 +36,10 @@ func TestNilContext(t *testing.T) {
 			_, err := quiltt.NewAccountClassifier(c).Classify(nilCtx, "acct_1")
 			return err
 		},
+		"with WithCallInfo": func() error {
+			_, err := c.Accounts(quiltt.WithCallInfo(nilCtx, &quiltt.CallInfo{}), nil)
+			return err
+		},
 	}
 	for name, call := range calls {
 		var err error

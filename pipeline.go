@@ -131,7 +131,7 @@ func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 	if ctx == nil {
 		return nil, p.nilContext(r)
 	}
-	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.url(r.path), seed: rand.Uint64()}
+	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.url(r.path), seed: rand.Uint64(), info: callInfoFrom(ctx)}
 	var body any
 	if r.body != nil {
 		body = r.body
@@ -179,7 +179,8 @@ type call struct {
 	r    *request
 	ctx  context.Context // the call's, for the log records of the Backoff hook
 	url  string
-	seed uint64 // of the jitter: retryWait is a function of the call and the attempt
+	seed uint64        // of the jitter: retryWait is a function of the call and the attempt
+	info *callInfoSink // WithCallInfo's, or nil
 
 	attempt int    // the retry loop's number of the current attempt, from 1
 	last    *Error // the latest non-2xx answer
@@ -214,6 +215,7 @@ func (c *call) beforeAttempt(_ retryablehttp.Logger, _ *http.Request, n int) {
 func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	now := time.Now()
 	c.lastErr = err
+	c.info.record(c.attempt, resp)
 	if resp != nil {
 		c.p.recordRateLimit(resp.Header)
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
