@@ -29,9 +29,10 @@ import (
 // there; the HTTP/2 client checks that context, without blocking, just
 // before it writes the headers (http2clientStream.encodeAndWriteHeaders),
 // so the next HEADERS frame is never written. HTTP/1's own resend of a POST
-// happens only when nothing of it reached the wire; it is stopped the same
-// way, though not always in time (the attempt then reads as outcome
-// unknown, which it may be). A transport the guard cannot stop but that
+// happens only when nothing of the first write reached the wire; the guard
+// stops it too, though not always before it is written: either way at most
+// one write reached Quiltt, and the attempt reads, conservatively, as
+// outcome unknown. A transport the guard cannot stop but that
 // reports to httptrace is caught after the fact: a trigger's second
 // WroteHeaders in one attempt fails the attempt. Transports that report
 // nothing to httptrace are neither stopped nor seen.
