@@ -74,6 +74,9 @@ func (k *AccountClassifier) classify(ctx context.Context, profileID, accountID s
 	if k == nil || k.client == nil {
 		return ClassUnknown, fmt.Errorf("quiltt: AccountClassifier needs a client (NewAccountClassifier)")
 	}
+	if ctx == nil {
+		return ClassUnknown, errorf("AccountClassifier: %w", ErrNilContext)
+	}
 	for {
 		k.mu.Lock()
 		if class, ok := k.classes[accountID]; ok {
@@ -100,7 +103,7 @@ func (k *AccountClassifier) classify(ctx context.Context, profileID, accountID s
 		k.mu.Unlock()
 
 		c := k.client
-		if profileID != "" && c.p.apiKey != "" && !c.profileSet {
+		if profileID != "" && c.p.apiKey != nil && !c.profileSet {
 			c = c.ForProfile(profileID)
 		}
 		account, err := c.Account(ctx, accountID)

@@ -5,7 +5,8 @@
 //
 // Amounts are exact decimals (github.com/shopspring/decimal), null amounts
 // are nil, unknown enum values are kept, every non-2xx answer is an *Error,
-// and no error, log record or panic ever contains a credential.
+// and no error, log record, panic or printed value ever contains a
+// credential.
 package quiltt
 
 import (
@@ -13,15 +14,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
-	"runtime"
 	"strings"
-	"sync/atomic"
-	"time"
-
-	"github.com/Khan/genqlient/graphql"
-	"golang.org/x/time/rate"
 )
 
 // Version is the SDK's version, sent in the User-Agent header.
@@ -31,42 +25,26 @@ const Version = "0.1.0"
 // is immutable, safe for concurrent use, and starts no goroutine of its own.
 // ForProfile derives clients that share its pipeline, rate limiter and
 // connection pool.
+//
+// A Client never shows its credentials: not through String, Format or
+// LogValue, and not to printers that walk its fields by reflection (fmt on
+// an unexported field holding a Client, go-spew, testify's diffs), since
+// they are sealed where no field reaches them. The zero Client is not
+// usable: its calls fail with ErrMissingCredentials, without a request.
 type Client struct {
 	p *pipeline
 
 	profileID  string
-	profileSet bool   // ForProfile was called
-	gqlAuth    secret // Authorization value for GraphQL reads
-	gqlErr     error  // why GraphQL reads cannot be authenticated, if so
-	gql        graphql.Client
-}
-
-// pipeline is what a Client and the clients derived from it share.
-type pipeline struct {
-	baseString string // base URL without trailing slash
-	httpc      *http.Client
-	inner      *http.Client // the innermost client, for CloseIdleConnections
-
-	apiKey       secret
-	sessionToken secret
-	restAuth     secret // "Bearer <API key>", "" without an API key
-
-	apiVersion string
-	userAgent  string
-	maxRetries int
-	retryMin   time.Duration
-	retryMax   time.Duration
-	logger     *slog.Logger
-	limiter    *rate.Limiter
-
-	rateLimit atomic.Pointer[RateLimit]
-	fresh     *freshState // FreshBalance's lock and refreshes in flight
+	profileSet bool    // ForProfile was called
+	gqlAuth    *secret // Authorization value for GraphQL reads
+	gqlErr     error   // why GraphQL reads cannot be authenticated, if so
 }
 
 // NewClient returns a client configured by opts. It needs WithAPIKey or
 // WithSessionToken (or both). It fails, listing every problem, when an
-// option is invalid or no credential is given; the error never contains a
-// credential.
+// option is invalid, when WithLimiter and WithRateLimit are both given, or
+// when no credential is given; the error never contains a credential or
+// any other value given to an option.
 func NewClient(opts ...Option) (*Client, error) {
 	cfg := config{
 		maxRetries: DefaultMaxRetries,
@@ -83,8 +61,11 @@ func NewClient(opts ...Option) (*Client, error) {
 			errs = append(errs, err)
 		}
 	}
-	if cfg.apiKey == "" && cfg.sessionToken == "" {
-		errs = append(errs, fmt.Errorf("%w: NewClient needs WithAPIKey or WithSessionToken", ErrMissingCredentials))
+	if cfg.apiKey == nil && cfg.sessionToken == nil {
+		errs = append(errs, errorf("%w: NewClient needs WithAPIKey or WithSessionToken", ErrMissingCredentials))
+	}
+	if cfg.limiter != nil && cfg.limit != 0 {
+		errs = append(errs, errors.New("quiltt: WithLimiter and WithRateLimit both set the client's rate limiter: give one"))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -92,61 +73,10 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.baseURL == nil {
 		cfg.baseURL, _ = url.Parse(DefaultBaseURL)
 	}
-
-	inner := cfg.httpClient
-	if inner == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		inner = &http.Client{Transport: tr, Timeout: DefaultTimeout}
+	if cfg.authURL == nil {
+		cfg.authURL, _ = url.Parse(DefaultAuthURL)
 	}
-	base := inner.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-
-	if cfg.limit == 0 {
-		cfg.limit, cfg.burst = DefaultAPIKeyRate, 1
-		if cfg.apiKey == "" {
-			cfg.limit = DefaultSessionTokenRate
-		}
-	}
-	var limiter *rate.Limiter
-	if cfg.limit != rate.Inf {
-		limiter = rate.NewLimiter(cfg.limit, cfg.burst)
-	}
-	logger := cfg.logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-
-	p := &pipeline{
-		baseString: cfg.baseURL.String(),
-		inner:      inner,
-		httpc: &http.Client{
-			Transport: &attemptTransport{
-				base:    base,
-				limiter: limiter,
-				scheme:  cfg.baseURL.Scheme,
-				host:    cfg.baseURL.Host,
-			},
-			Timeout:       inner.Timeout,
-			Jar:           inner.Jar,
-			CheckRedirect: redirectPolicy(inner.CheckRedirect),
-		},
-		apiKey:       cfg.apiKey,
-		sessionToken: cfg.sessionToken,
-		apiVersion:   cfg.apiVersion,
-		userAgent:    fmt.Sprintf("quiltt-go/%s (%s; +https://github.com/quiltt-go/quiltt)", Version, runtime.Version()),
-		maxRetries:   cfg.maxRetries,
-		retryMin:     cfg.retryMin,
-		retryMax:     cfg.retryMax,
-		logger:       logger,
-		limiter:      limiter,
-		fresh:        newFreshState(cfg.fresh),
-	}
-	if cfg.apiKey != "" {
-		p.restAuth = "Bearer " + cfg.apiKey
-	}
-	c := &Client{p: p}
+	c := &Client{p: newPipeline(&cfg)}
 	c.setGraphQLAuth()
 	return c, nil
 }
@@ -167,33 +97,39 @@ func (c *Client) ForProfile(profileID string) *Client {
 	return &nc
 }
 
-// setGraphQLAuth decides how GraphQL reads authenticate and builds the
-// genqlient client that sends them through the pipeline.
+// setGraphQLAuth decides how GraphQL reads authenticate.
 func (c *Client) setGraphQLAuth() {
-	c.gqlAuth, c.gqlErr = "", nil
+	c.gqlAuth, c.gqlErr = nil, nil
 	switch {
+	case c.p == nil:
+		c.gqlErr = errZeroClient
 	case c.profileSet:
 		switch {
-		case c.p.apiKey == "":
-			c.gqlErr = fmt.Errorf("%w: ForProfile needs a client built WithAPIKey", ErrMissingCredentials)
+		case c.p.apiKey == nil:
+			c.gqlErr = errorf("%w: ForProfile needs a client built WithAPIKey", ErrMissingCredentials)
 		case c.profileID == "" || strings.Contains(c.profileID, ":") || checkHeaderToken(c.profileID) != nil:
-			c.gqlErr = fmt.Errorf("%w: ForProfile: the profile ID is empty or malformed", ErrMissingCredentials)
+			c.gqlErr = errorf("%w: ForProfile: the profile ID is empty or malformed", ErrMissingCredentials)
 		default:
-			c.gqlAuth = secret("Basic " + base64.StdEncoding.EncodeToString([]byte(c.profileID+":"+string(c.p.apiKey))))
+			c.gqlAuth = seal("Basic " + base64.StdEncoding.EncodeToString([]byte(c.profileID+":"+c.p.apiKey.value())))
 		}
-	case c.p.sessionToken != "":
-		c.gqlAuth = "Bearer " + c.p.sessionToken
+	case c.p.sessionToken != nil:
+		c.gqlAuth = bearer(c.p.sessionToken.value())
 	default:
-		c.gqlErr = fmt.Errorf("%w: GraphQL reads need a session token (WithSessionToken) or a profile (ForProfile)", ErrMissingCredentials)
+		c.gqlErr = errorf("%w: GraphQL reads need a session token (WithSessionToken) or a profile (ForProfile)", ErrMissingCredentials)
 	}
-	c.gql = newAnswerClient(c.p.baseString+"/v1/graphql", &graphQLDoer{c: c})
 }
+
+// errZeroClient is why a Client not built by NewClient cannot call.
+var errZeroClient = errorf("%w: the Client was not built by NewClient", ErrMissingCredentials)
 
 // graphQLReady returns why op cannot read over GraphQL, or nil: the one
 // check every GraphQL read makes before it sends anything.
 func (c *Client) graphQLReady(op string) error {
+	if c.p == nil {
+		return errorf("%s: %w", op, errZeroClient)
+	}
 	if c.gqlErr != nil {
-		return fmt.Errorf("quiltt: %s: %w", op, c.gqlErr)
+		return errorf("%s: %w", op, c.gqlErr)
 	}
 	return nil
 }
@@ -201,8 +137,11 @@ func (c *Client) graphQLReady(op string) error {
 // restReady returns why op cannot call a REST endpoint, or nil: REST needs
 // the API key.
 func (c *Client) restReady(op string) error {
-	if c.p.restAuth == "" {
-		return fmt.Errorf("quiltt: %s: %w: REST calls such as the balance refresh need an API key (WithAPIKey); a session token cannot authenticate them",
+	switch {
+	case c.p == nil:
+		return errorf("%s: %w", op, errZeroClient)
+	case c.p.restAuth == nil:
+		return errorf("%s: %w: REST calls such as the balance refresh need an API key (WithAPIKey); a session token cannot authenticate them",
 			op, ErrMissingCredentials)
 	}
 	return nil
@@ -210,16 +149,24 @@ func (c *Client) restReady(op string) error {
 
 // redactor lists every credential this client can send.
 func (c *Client) redactor() redactor {
-	return newRedactor(c.p.apiKey, c.p.sessionToken, c.gqlAuth)
+	if c.p == nil {
+		return nil
+	}
+	return c.p.redactor(c.gqlAuth)
 }
 
 // ProfileID returns the Profile set by ForProfile, or "".
 func (c *Client) ProfileID() string { return c.profileID }
 
-// RateLimit returns the Ratelimit-* headers of the latest answer that any
-// call of this client, or of a client ForProfile derived from it, received.
-// Its zero value means no answer carried them yet.
+// RateLimit returns the Ratelimit-* headers of the latest answer, among
+// those that carried any, that a call of this client, or of a client
+// ForProfile derived from it, received: an answer without them leaves the
+// reading as it was. Its zero value means no answer carried them yet. For
+// the answers of one call, see WithCallInfo.
 func (c *Client) RateLimit() RateLimit {
+	if c.p == nil {
+		return RateLimit{}
+	}
 	if rl := c.p.rateLimit.Load(); rl != nil {
 		return *rl
 	}
@@ -229,20 +176,28 @@ func (c *Client) RateLimit() RateLimit {
 // CloseIdleConnections closes the idle connections of the client's innermost
 // HTTP client (the one given WithHTTPClient, or the SDK's own). Calls in
 // flight are not affected.
-func (c *Client) CloseIdleConnections() { c.p.inner.CloseIdleConnections() }
+func (c *Client) CloseIdleConnections() {
+	if c.p != nil {
+		c.p.inner.CloseIdleConnections()
+	}
+}
 
-// String describes the client without its credentials.
+// String describes the client without its credentials: its API host and
+// what it authenticates with.
 func (c Client) String() string {
+	if c.p == nil {
+		return "quiltt.Client{not built by NewClient}"
+	}
 	auth := "session token"
 	switch {
 	case c.profileSet:
 		auth = "API key, profile " + c.profileID
-	case c.p.apiKey != "" && c.p.sessionToken != "":
+	case c.p.apiKey != nil && c.p.sessionToken != nil:
 		auth = "API key and session token"
-	case c.p.apiKey != "":
+	case c.p.apiKey != nil:
 		auth = "API key"
 	}
-	return fmt.Sprintf("quiltt.Client{%s, %s}", c.p.baseString, auth)
+	return fmt.Sprintf("quiltt.Client{%s, %s}", c.p.api, auth)
 }
 
 // Format prints the client as String does under every verb, so %+v and %#v

@@ -3,15 +3,19 @@ package quiltt_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/davecgh/go-spew/spew"
 	"github.com/quiltt-go/quiltt"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -197,4 +201,144 @@ func TestRateLimiterWaitStopsWithContext(t *testing.T) {
 	_, err = c.Account(ctx, "acct_nobal")
 	require.Error(t, err)
 	assert.EqualValues(t, 1, srv.attempts.Load(), "the second call never went out")
+}
+
+// captureT is a testify TestingT that keeps what a failed assertion says.
+type captureT struct{ msgs []string }
+
+func (c *captureT) Errorf(format string, args ...any) {
+	c.msgs = append(c.msgs, fmt.Sprintf(format, args...))
+}
+
+// A Client held by value in a user's struct, in an exported or an
+// unexported field, shows no credential to fmt (which reads an unexported
+// field by reflection, without calling its methods), to go-spew, or to
+// testify's diff of two such structs.
+func TestClientByValueNeverShowsItsCredentials(t *testing.T) {
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithSessionToken(gqlTestToken))
+	require.NoError(t, err)
+	other, err := quiltt.NewClient(quiltt.WithAPIKey("qltt_OTHERKEY_77"), quiltt.WithSessionToken("eyJOTHER.x.y"))
+	require.NoError(t, err)
+	type service struct {
+		Client quiltt.Client
+		client quiltt.Client
+		Ptr    *quiltt.Client
+	}
+	p := c.ForProfile(gqlTestProfile)
+	mine := service{Client: *p, client: *p, Ptr: p}
+	theirs := service{Client: *other.ForProfile("p_other"), client: *other, Ptr: other}
+	testifySpew := spew.ConfigState{Indent: " ", DisablePointerAddresses: true, DisableCapacities: true, SortKeys: true, DisableMethods: true, MaxDepth: 10}
+
+	capture := &captureT{}
+	assert.Equal(capture, mine, theirs)
+	require.NotEmpty(t, capture.msgs, "the diff was written")
+	texts := map[string]string{
+		"%v":             fmt.Sprintf("%v", mine),
+		"%+v":            fmt.Sprintf("%+v", mine),
+		"%#v":            fmt.Sprintf("%#v", mine),
+		"%+v of pointer": fmt.Sprintf("%+v", &mine),
+		"spew":           spew.Sdump(mine),
+		"testify's spew": testifySpew.Sdump(mine),
+		"testify's diff": strings.Join(capture.msgs, "\n"),
+	}
+	basic := base64.StdEncoding.EncodeToString([]byte(gqlTestProfile + ":" + gqlTestKey))
+	for name, text := range texts {
+		for _, secret := range []string{gqlTestKey, gqlTestToken, basic} {
+			assert.NotContains(t, text, secret, name)
+		}
+	}
+	assert.Contains(t, texts["spew"], gqlTestProfile, "spew walked the fields")
+	assert.Contains(t, texts["%+v"], "client:", "fmt printed the unexported field by reflection")
+	assert.Equal(t, mine, service{Client: *p, client: *p, Ptr: p}, "copies of a client compare equal")
+}
+
+// The zero Client prints, and its calls fail without a panic and without a
+// request.
+func TestZeroClient(t *testing.T) {
+	var z quiltt.Client
+	assert.NotPanics(t, func() {
+		_ = fmt.Sprintf("%v %+v %#v %s", z, z, &z, z.String())
+		_ = spew.Sdump(z)
+		slog.New(slog.NewTextHandler(io.Discard, nil)).Info("zero", "c", z)
+	})
+	_, err := z.Accounts(context.Background(), nil)
+	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)
+	assert.ErrorIs(t, z.RefreshBalance(context.Background(), "acct_1"), quiltt.ErrMissingCredentials)
+	_, err = z.ForProfile(gqlTestProfile).Account(context.Background(), "acct_1")
+	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)
+	assert.Equal(t, quiltt.RateLimit{}, z.RateLimit())
+	z.CloseIdleConnections()
+}
+
+// A credential pasted into the wrong option, or into the host or port of a
+// URL, never reaches the option's error: it says what is wrong, not what
+// was given.
+func TestOptionErrorsNeverQuoteTheValue(t *testing.T) {
+	key := gqlTestKey
+	for name, opt := range map[string]quiltt.Option{
+		"WithAPIKey, a newline":          quiltt.WithAPIKey(key + "\n"),
+		"WithSessionToken, a space":      quiltt.WithSessionToken(key + " x"),
+		"WithAPIVersion(key)":            quiltt.WithAPIVersion(key),
+		"WithAPIVersion, date and key":   quiltt.WithAPIVersion("2026-04-01" + key),
+		"WithBaseURL(key)":               quiltt.WithBaseURL(key),
+		"WithBaseURL, key in the port":   quiltt.WithBaseURL("https://api.quiltt.io:" + key),
+		"WithBaseURL, key as scheme":     quiltt.WithBaseURL(key + "://api.quiltt.io"),
+		"WithBaseURL, key as plain host": quiltt.WithBaseURL("http://" + key + "/v1"),
+		"WithBaseURL, key in userinfo":   quiltt.WithBaseURL("https://" + key + "@api.quiltt.io"),
+		"WithBaseURL, key in the query":  quiltt.WithBaseURL("https://api.quiltt.io/?k=" + key),
+		"WithBaseURL, key, bad escape":   quiltt.WithBaseURL("https://api.quiltt.io/%zz" + key),
+		"WithBaseURL, key, bad host":     quiltt.WithBaseURL("https://" + key + "%zz/"),
+		"WithBaseURL, key, control char": quiltt.WithBaseURL("https://api.quiltt.io/" + key + "\x7f"),
+		"WithAuthURL, key in the port":   quiltt.WithAuthURL("https://auth.quiltt.io:" + key),
+		"WithAuthURL, key as plain host": quiltt.WithAuthURL("http://" + key),
+		"WithAuthURL, key as fragment":   quiltt.WithAuthURL("https://auth.quiltt.io/#" + key),
+	} {
+		_, err := quiltt.NewClient(quiltt.WithAPIKey("qltt_a_valid_key"), opt)
+		require.Error(t, err, name)
+		assert.NotContains(t, err.Error(), key, name)
+		assert.NotContains(t, err.Error(), "TESTKEY", name)
+	}
+}
+
+// WithAuthURL is checked as WithBaseURL is; a valid one is accepted.
+func TestWithAuthURL(t *testing.T) {
+	for _, bad := range []string{"", "auth.quiltt.io", "ftp://auth.quiltt.io", "http://auth.quiltt.io", "https://auth.quiltt.io?x=1"} {
+		_, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithAuthURL(bad))
+		assert.Error(t, err, "%q", bad)
+	}
+	for _, good := range []string{quiltt.DefaultAuthURL, "https://auth.quiltt.io/", "http://127.0.0.1:8081/auth"} {
+		_, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithAuthURL(good))
+		assert.NoError(t, err, good)
+	}
+}
+
+// Wrapping a sentinel does not repeat the package's prefix: "quiltt: Op:
+// missing credentials: …", not "quiltt: Op: quiltt: missing credentials".
+func TestErrorsSayQuilttOnce(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	keyOnly, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithBaseURL(closed.URL), quiltt.WithMaxRetries(0))
+	require.NoError(t, err)
+	tokenOnly, err := quiltt.NewClient(quiltt.WithSessionToken(gqlTestToken), quiltt.WithBaseURL(closed.URL))
+	require.NoError(t, err)
+	var zero quiltt.Client
+	ctx := context.Background()
+	_, errNoCredentials := quiltt.NewClient()
+	_, errNoProfile := keyOnly.Accounts(ctx, nil)
+	_, errBadProfile := keyOnly.ForProfile("p:1").Account(ctx, "acct_1")
+	_, errProfileNoKey := tokenOnly.ForProfile(gqlTestProfile).Accounts(ctx, nil)
+	_, errZero := zero.Accounts(ctx, nil)
+	for name, err := range map[string]error{
+		"NewClient without credentials": errNoCredentials,
+		"REST without an API key":       tokenOnly.RefreshBalance(ctx, "acct_1"),
+		"GraphQL without a profile":     errNoProfile,
+		"a malformed profile":           errBadProfile,
+		"ForProfile without an API key": errProfileNoKey,
+		"the zero Client":               errZero,
+		"a refused connection":          keyOnly.RefreshBalance(ctx, "acct_1"),
+	} {
+		require.Error(t, err, name)
+		assert.Equal(t, 1, strings.Count(err.Error(), "quiltt:"), "%s: %v", name, err)
+	}
+	assert.ErrorIs(t, errBadProfile, quiltt.ErrMissingCredentials)
 }

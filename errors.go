@@ -32,11 +32,13 @@ var (
 	ErrServer       = errors.New("quiltt: server error")
 
 	// ErrOutcomeUnknown marks a failed billable trigger (RefreshBalance)
-	// whose request reached Quiltt, or may have: a 500, 502 or 504 answer,
-	// a timeout, or a connection lost after the request was written. Quiltt
-	// may or may not have acted on it, so the SDK did not send it again.
-	// Check the account's balance, or wait for its balance.created webhook,
-	// before deciding to refresh again.
+	// whose request reached Quiltt, or may have: a 5xx answer other than 503
+	// (500, 502, 504, …), a timeout, a connection lost after the request was
+	// written, or an HTTP transport that tried to send it a second time
+	// within one attempt (HTTP/2 does after some stream resets; the SDK stops
+	// it). Quiltt may or may not have acted on it, so the SDK did not send it
+	// again. Check the account's balance, or wait for its balance.created
+	// webhook, before deciding to refresh again.
 	ErrOutcomeUnknown = errors.New("quiltt: outcome unknown: the request may have been acted on")
 
 	// ErrInvalidResponse marks a 2xx answer whose body could not be read or
@@ -47,7 +49,51 @@ var (
 	// call that the client's credentials cannot authenticate: a GraphQL read
 	// without a session token or a profile, a REST call without an API key.
 	ErrMissingCredentials = errors.New("quiltt: missing credentials")
+
+	// ErrNilContext is returned, before any request is sent, by a call
+	// given a nil context.Context (as net/http refuses one), inside a
+	// *TransportError whose Attempts is 0.
+	ErrNilContext = errors.New("quiltt: nil context.Context")
 )
+
+// errorf is fmt.Errorf for the SDK's own messages: it prefixes "quiltt: ",
+// and an error operand (%w or %v) that carries that prefix itself is written
+// without it, so wrapping a sentinel reads once: "quiltt: Accounts: missing
+// credentials: …", not "quiltt: Accounts: quiltt: missing credentials: …".
+// errors.Is and errors.As see every %w operand.
+func errorf(format string, args ...any) error {
+	text := make([]any, len(args))
+	for i, a := range args {
+		if err, ok := a.(error); ok && err != nil {
+			text[i] = bareText(err)
+		} else {
+			text[i] = a
+		}
+	}
+	return &sdkError{
+		text: "quiltt: " + fmt.Sprintf(strings.ReplaceAll(format, "%w", "%v"), text...),
+		err:  fmt.Errorf(format, args...),
+	}
+}
+
+// sdkError is errorf's error: its own text, and the wrapped operands.
+type sdkError struct {
+	text string
+	err  error
+}
+
+func (e *sdkError) Error() string { return e.text }
+func (e *sdkError) Unwrap() error { return e.err }
+
+// bareText is err's text without the SDK's "quiltt: " prefix, to write it
+// inside another SDK message. It is for display only; errors are matched by
+// type or sentinel, never by text.
+func bareText(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return strings.TrimPrefix(err.Error(), "quiltt: ")
+}
 
 // maxErrorBody caps how much of a non-2xx body is read to build an *Error.
 const maxErrorBody = 64 << 10
@@ -147,8 +193,12 @@ func (e *Error) Is(target error) bool {
 }
 
 // TransportError is a call that got no HTTP answer to its last attempt: the
-// connection was refused or lost, the attempt timed out, or the context
-// ended (while waiting for an answer or between retries). Err is the cause;
+// connection was refused or lost, the attempt timed out, the context ended
+// (while waiting for an answer or between retries), the rate limiter
+// refused (nothing was sent; errors.Is finds the limiter's cause), or the
+// HTTP transport tried to send a billable trigger twice within one attempt
+// (see RefreshBalance). A nil context gives one too, with Attempts 0 and Err
+// wrapping ErrNilContext. Err is the cause;
 // errors.Is(err, context.DeadlineExceeded) and the like hold through it.
 // Last, when set, is the HTTP answer of an earlier attempt, so a call
 // cancelled while backing off from a 429 still matches ErrRateLimited.
@@ -170,7 +220,7 @@ func (e *TransportError) Error() string {
 	if ue, ok := cause.(*url.Error); ok {
 		cause = ue.Err // its text repeats the method and URL
 	}
-	fmt.Fprintf(&b, "quiltt: %s: %s %s: %v", e.Op, e.Method, e.URL, cause)
+	fmt.Fprintf(&b, "quiltt: %s: %s %s: %s", e.Op, e.Method, e.URL, bareText(cause))
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/Khan/genqlient/graphql"
 	"io"
 	"net/http"
 	"strings"
@@ -12,37 +13,58 @@ import (
 	"github.com/quiltt-go/quiltt/internal/jsonscan"
 )
 
+// graphQLPath is where the API serves GraphQL, below the base URL.
+const graphQLPath = "/v1/graphql"
+
+// graphQL returns the genqlient client for one GraphQL read of the SDK
+// operation op: its requests go through the pipeline as op, with the
+// client's GraphQL credential. A nil context fails before genqlient sees it
+// (genqlient would silently replace it).
+func (c *Client) graphQL(op string) graphql.Client {
+	d := &graphQLDoer{p: c.p, op: op, auth: c.gqlAuth}
+	return &graphQLCall{d: d, next: newAnswerClient(c.p.api.url(graphQLPath), d)}
+}
+
+// graphQLCall is the graphql.Client of one operation.
+type graphQLCall struct {
+	d    *graphQLDoer
+	next graphql.Client
+}
+
+func (g *graphQLCall) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) error {
+	if ctx == nil {
+		return g.d.p.nilContext(g.d.request(graphQLPath, nil))
+	}
+	return g.next.MakeRequest(ctx, req, resp)
+}
+
 // graphQLDoer is the graphql.Doer that genqlient's generated code sends
-// through: the SDK's pipeline. Non-2xx answers become *Error (or
-// *TransportError) here, before genqlient sees them.
-type graphQLDoer struct{ c *Client }
+// through: the SDK's pipeline, as one operation. It sends genqlient's
+// request (its URL, below the API endpoint, and its body) as a read. Non-2xx
+// answers become *Error (or *TransportError) here, before genqlient sees
+// them.
+type graphQLDoer struct {
+	p    *pipeline
+	op   string  // the SDK operation, for errors and logs
+	auth *secret // the client's GraphQL credential
+}
 
-// opKey carries the SDK operation name from a public method to the doer.
-type opKey struct{}
-
-func withOp(ctx context.Context, op string) context.Context {
-	return context.WithValue(ctx, opKey{}, op)
+func (d *graphQLDoer) request(path string, body []byte) *request {
+	return &request{op: d.op, kind: opRead, endpoint: d.p.api, method: http.MethodPost, path: path, body: body, auth: d.auth}
 }
 
 func (d *graphQLDoer) Do(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	op, _ := ctx.Value(opKey{}).(string)
-	if op == "" {
-		op = "GraphQL"
+	path, ok := d.p.api.relative(req.URL)
+	if !ok || req.Method != http.MethodPost {
+		req.Body.Close()
+		return nil, errorf("%s: genqlient built a request for another endpoint", d.op)
 	}
 	body, err := io.ReadAll(req.Body)
 	req.Body.Close()
 	if err != nil {
-		return nil, fmt.Errorf("quiltt: %s: reading request body: %w", op, err)
+		return nil, errorf("%s: reading request body: %w", d.op, err)
 	}
-	resp, err := d.c.p.do(ctx, &request{
-		op:     op,
-		kind:   opRead,
-		method: http.MethodPost,
-		path:   "/v1/graphql",
-		body:   body,
-		auth:   d.c.gqlAuth,
-	})
+	resp, err := d.p.do(req.Context(), d.request(path, body))
 	if err != nil {
 		return nil, err
 	}
@@ -276,9 +298,10 @@ func graphQLError(op string, err error, partial bool, r redactor) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("quiltt: %s: reading the answer: %w", op, err)
 	default:
-		// The text may quote the body: r redacts it, then jsonProblem
-		// keeps it short; the error itself is not kept in the chain.
-		return fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, jsonProblem(redactedError{err, r}))
+		// The decoder's text may quote the body: r redacts it, then
+		// jsonProblem keeps it short (in that order, so no cut credential
+		// survives); the decoder's error is not kept in the chain.
+		return fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, jsonProblem(r.error(err)))
 	}
 }
 

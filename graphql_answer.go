@@ -123,17 +123,9 @@ func (e *invalidAnswer) text(r redactor) string {
 	if e.cause == nil {
 		return r.apply(e.problem)
 	}
-	return r.apply(e.problem) + jsonProblem(redactedError{e.cause, r})
+	return r.apply(e.problem) + jsonProblem(r.error(e.cause))
 }
 
-// redactedError is err with credentials redacted from its text.
-type redactedError struct {
-	err error
-	r   redactor
-}
-
-func (e redactedError) Error() string { return e.r.apply(e.err.Error()) }
-func (e redactedError) Unwrap() error { return e.err }
 
 // decodeAnswer checks raw against s, the data shape of its query, and
 // decodes its data into data (a pointer to the generated response type).

@@ -53,9 +53,25 @@ const maxRefreshBody = 4 << 10
 //     a connection refused or lost).
 //
 // errors.Is(err, ErrOutcomeUnknown) holds when Quiltt may have acted on the
-// request: a 500, 502 or 504 answer, a timeout, or a connection lost after
-// the request was written. Do not refresh again blindly: the refresh may
+// request: a 5xx answer other than 503 (500, 502, 504, …), a timeout, a
+// connection lost after the request was written, or a transport that tried
+// to send it twice (below). Do not refresh again blindly: the refresh may
 // have been billed; check the balance (or wait for its webhook) first.
+//
+// One POST per attempt, on every transport that reports to net/http/httptrace
+// (net/http's, over HTTP/1.1, HTTP/2 over TLS or unencrypted HTTP/2, and
+// wrappers such as OpenTelemetry's that pass the request's context on): Go's
+// HTTP/2 client resends a request on its own after some stream resets
+// (RST_STREAM PROTOCOL_ERROR or REFUSED_STREAM) and GOAWAYs; the SDK stops
+// that resend before its headers are written, and the call fails with a
+// *TransportError wrapping ErrOutcomeUnknown (REFUSED_STREAM and a GOAWAY
+// below the stream included, though the server says it did not process
+// them). A transport of your own (WithHTTPClient) that resends without
+// looking for a connection first cannot be stopped: its second write is
+// seen, and the call fails the same way, even on a 2xx. A transport that
+// reports nothing to httptrace can be neither stopped nor seen. An attempt
+// that obtained a connection or wrote its request is never taken for one
+// that was not sent, whatever error follows.
 func (c *Client) RefreshBalance(ctx context.Context, accountID string) error {
 	return c.refresh(ctx, "RefreshBalance", accountID)
 }
@@ -70,11 +86,12 @@ func (c *Client) refresh(ctx context.Context, op, accountID string) error {
 		return fmt.Errorf("quiltt: %s: %w", op, err)
 	}
 	resp, err := c.p.do(ctx, &request{
-		op:     op,
-		kind:   opTrigger,
-		method: http.MethodPost,
-		path:   path,
-		auth:   c.p.restAuth,
+		op:       op,
+		kind:     opTrigger,
+		endpoint: c.p.api,
+		method:   http.MethodPost,
+		path:     path,
+		auth:     c.p.restAuth,
 	})
 	if err != nil {
 		return err

@@ -67,11 +67,14 @@ func (e *RefreshBalancesError) Unwrap() []error { return e.errs }
 // context makes them. It returns only once every refresh it launched has
 // returned: no goroutine outlives the call.
 //
-// It fails without any request, with nil results, for invalid opts, and
-// with every result wrapping ErrMissingCredentials when the client has no
-// API key.
+// It fails without any request, with nil results, for invalid opts or a nil
+// ctx (an error wrapping ErrNilContext), and with every result wrapping
+// ErrMissingCredentials when the client has no API key.
 func (c *Client) RefreshBalances(ctx context.Context, accountIDs []string, opts *RefreshBalancesOptions) ([]RefreshResult, error) {
 	const op = "RefreshBalances"
+	if ctx == nil {
+		return nil, errorf("%s: %w", op, ErrNilContext)
+	}
 	workers := DefaultRefreshConcurrency
 	if opts != nil && opts.Concurrency != 0 {
 		if opts.Concurrency < 0 || opts.Concurrency > maxRefreshConcurrency {

@@ -170,3 +170,27 @@ func TestNoCredentialInAnyErrorOrLog(t *testing.T) {
 	assert.Contains(t, lc.logs.String(), "quiltt: retrying", "the logger was in use")
 	assert.Contains(t, strings.Join(lc.texts, "\n"), "[redacted]", "echoed credentials were found and redacted")
 }
+
+// TestRedactionBeforeTruncation: an answer that quotes a credential where
+// the SDK cuts a decoder's message short leaves no prefix of it in the
+// error: the credential is redacted first, then the text is cut. Every
+// offset is tried, so whatever the cut point, one answer straddles it.
+func TestRedactionBeforeTruncation(t *testing.T) {
+	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, n int) {
+		at := strings.Repeat("x", n-1) + gqlTestKey
+		reply(w, 200, "application/json", []byte(`{"data":{"accounts":[`+answerAccount+
+			`,"balance":{"id":"b","at":"`+at+`","source":"SYNC","available":null,"current":1,"limit":null}}]}}`))
+	})
+	c := newGQLClient(t, srv)
+	truncated := 0
+	for range 200 {
+		_, err := c.Accounts(context.Background(), nil)
+		require.ErrorIs(t, err, quiltt.ErrInvalidResponse)
+		text := err.Error()
+		if strings.Contains(text, "…") {
+			truncated++
+		}
+		assert.NotContains(t, text, gqlTestKey[:6], "no prefix of the key: %s", text)
+	}
+	assert.Positive(t, truncated, "the answers reached the cut")
+}

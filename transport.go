@@ -2,40 +2,143 @@ package quiltt
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"net/url"
-	"strings"
 	"sync/atomic"
-
-	"golang.org/x/time/rate"
 )
 
-// attemptTransport is the innermost stage of the pipeline that the SDK owns.
-// It runs once per attempt: it waits on the client's rate limiter, clones
-// the request, sets Authorization on the clone (only for the base URL's
-// origin, so a redirect elsewhere carries no credential), and records
-// whether the attempt ever got a connection, which tells a retry policy
-// whether Quiltt can have seen the request.
+// attemptGuard is the innermost stage of the pipeline that the SDK owns,
+// just above the user's transport. It watches one attempt through
+// httptrace, to tell the retry policy whether the request can have reached
+// Quiltt, and it bounds how many times the transport sends the request
+// within the attempt: once for a request that must not be repeated (a
+// billable trigger), a few times for the others.
 //
-// It deliberately has no CloseIdleConnections method: go-retryablehttp calls
-// that on every failed call, and the user's transport is not the SDK's to
-// close.
-type attemptTransport struct {
-	base    http.RoundTripper
-	limiter *rate.Limiter
-	scheme  string
-	host    string
+// Why: net/http's HTTP/2 client sends a request again on its own, below any
+// retry policy, after RST_STREAM(PROTOCOL_ERROR or REFUSED_STREAM), a GOAWAY
+// or an unusable connection (http2shouldRetryRequest), and a request without
+// a body is always resendable to it; against a server that resets every
+// stream it does so thousands of times a second. The one hook that runs
+// between the failure and the resend is httptrace's GetConn/GotConn: the
+// resend first obtains a connection. Once the request's headers were
+// written as many times as allowed, the guard cancels the attempt's context
+// there; the HTTP/2 client checks that context, without blocking, just
+// before it writes the headers (http2clientStream.encodeAndWriteHeaders),
+// so the next HEADERS frame is never written. HTTP/1's own resend of a POST
+// happens only when nothing of the first write reached the wire; the guard
+// stops it too, though not always before it is written: either way at most
+// one write reached Quiltt, and the attempt reads, conservatively, as
+// outcome unknown. A transport the guard cannot stop but that
+// reports to httptrace is caught after the fact: a trigger's second
+// WroteHeaders in one attempt fails the attempt. Transports that report
+// nothing to httptrace are neither stopped nor seen.
+type attemptGuard struct {
+	sends int // the most times the transport may write the request: 1 for opTrigger
+	next  http.RoundTripper
 }
 
-// callKey carries the call's *request to attemptTransport (for its
-// credential) and to the redirect policy (for its kind).
-type callKey struct{}
+// Sends per attempt: a trigger once; anything else once plus Go's HTTP/2
+// client's own bound on its resends (seven), which its connection-level
+// retry loop does not keep.
+const (
+	triggerSends = 1
+	otherSends   = 8
+)
+
+func sendsFor(kind opKind) int {
+	if kind == opTrigger {
+		return triggerSends
+	}
+	return otherSends
+}
+
+// attemptTrace is what httptrace told of one attempt. Its hooks run on the
+// transport's goroutines.
+type attemptTrace struct {
+	sends        int
+	cancel       context.CancelCauseFunc
+	getConn      atomic.Int32
+	gotConn      atomic.Int32
+	wroteHeaders atomic.Int32
+	refused      atomic.Bool // the guard stopped a resend
+}
+
+// errResendRefused is the cause the guard cancels an attempt with.
+var errResendRefused = errors.New("quiltt: resend refused")
+
+// connecting runs when the transport looks for or obtains a connection:
+// after the headers were written, that is a resend, which is refused once
+// the request was sent as many times as allowed.
+func (t *attemptTrace) connecting() {
+	if int(t.wroteHeaders.Load()) >= t.sends && t.refused.CompareAndSwap(false, true) {
+		t.cancel(errResendRefused)
+	}
+}
+
+func (t *attemptTrace) hooks() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GetConn:      func(string) { t.getConn.Add(1); t.connecting() },
+		GotConn:      func(httptrace.GotConnInfo) { t.gotConn.Add(1); t.connecting() },
+		WroteHeaders: func() { t.wroteHeaders.Add(1) },
+	}
+}
+
+func (g *attemptGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	parent := req.Context()
+	ctx, cancel := context.WithCancelCause(parent)
+	t := &attemptTrace{sends: g.sends, cancel: cancel}
+	resp, err := g.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, t.hooks())))
+	if err != nil {
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
+		cancel(nil)
+		return nil, t.classify(parent, err)
+	}
+	if n := int(t.wroteHeaders.Load()); g.sends == triggerSends && n > triggerSends {
+		// A transport that resent without looking for a connection first:
+		// too late to stop, not too late to say so.
+		resp.Body.Close()
+		cancel(nil)
+		return nil, &resendError{writes: n}
+	}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// classify marks the error of an attempt with what the trace proves: a
+// resend the guard stopped (the request was sent once), or an attempt that
+// never reached a connection (nothing was sent). An attempt that obtained a
+// connection or wrote its headers is never "not sent", whatever error came
+// after.
+func (t *attemptTrace) classify(parent context.Context, err error) error {
+	if t.refused.Load() && parent.Err() == nil {
+		return &resendError{stopped: true, writes: int(t.wroteHeaders.Load())}
+	}
+	sent := t.gotConn.Load() > 0 || t.wroteHeaders.Load() > 0
+	// GetConn proves that the transport reports to the trace (a custom one
+	// may not); only then does a missing GotConn prove nothing was sent.
+	if !sent && (t.getConn.Load() > 0 || isDialError(err)) {
+		return &notSentError{err}
+	}
+	return err
+}
+
+// cancelOnClose releases an attempt's context once its answer is read.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelCauseFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel(nil)
+	return err
+}
 
 // notSentError marks a transport error of an attempt that never got a
 // connection: Quiltt cannot have seen the request.
@@ -44,36 +147,27 @@ type notSentError struct{ err error }
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
-func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	if t.limiter != nil {
-		if err := t.limiter.Wait(ctx); err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				err = ctxErr
-			} else if _, ok := ctx.Deadline(); ok {
-				// The limiter refuses, at once, a wait that would pass the
-				// deadline: that call is over, not worth a retry.
-				err = fmt.Errorf("%w: the rate limiter's wait would pass it", context.DeadlineExceeded)
-			}
-			return nil, &notSentError{err}
-		}
+// resendError is an attempt during which the transport tried to send the
+// request more times than the guard allows: stopped before the next write
+// (an HTTP/2 stream reset or GOAWAY, or a lost connection, made it try), or
+// for a trigger seen after a second one.
+type resendError struct {
+	stopped bool
+	writes  int // the times the request was written
+}
+
+func (e *resendError) Error() string {
+	if e.stopped {
+		return fmt.Sprintf("the HTTP transport tried to send the request again after writing it %s (an HTTP/2 stream reset or GOAWAY, or a lost connection); stopped before the next write", times(e.writes))
 	}
-	// GetConn proves that the transport reports to the trace (a custom one
-	// may not); only then does a missing GotConn prove nothing was sent.
-	var getConn, gotConn atomic.Bool
-	trace := &httptrace.ClientTrace{
-		GetConn: func(string) { getConn.Store(true) },
-		GotConn: func(httptrace.GotConnInfo) { gotConn.Store(true) },
+	return fmt.Sprintf("the HTTP transport wrote the request %d times within one attempt", e.writes)
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
 	}
-	r := req.Clone(httptrace.WithClientTrace(ctx, trace))
-	if call, ok := ctx.Value(callKey{}).(*request); ok && call.auth != "" && r.URL.Scheme == t.scheme && r.URL.Host == t.host {
-		r.Header.Set("Authorization", string(call.auth))
-	}
-	resp, err := t.base.RoundTrip(r)
-	if err != nil && (getConn.Load() && !gotConn.Load() || isDialError(err)) {
-		return resp, &notSentError{err}
-	}
-	return resp, err
+	return fmt.Sprintf("%d times", n)
 }
 
 // isDialError reports whether err is a failure to open a connection.
@@ -90,50 +184,52 @@ func isDialError(err error) bool {
 // reached a connection.
 func wasNotSent(err error) bool {
 	var ns *notSentError
-	return errors.As(err, &ns)
-}
-
-// retryableTransportError reports whether a read may be retried after err:
-// network faults yes; a context that ended, a certificate the SDK cannot
-// trust, a malformed URL or a redirect loop no.
-func retryableTransportError(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var certErr *tls.CertificateVerificationError
-	var unknownAuth x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &invalid) {
-		return false
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		msg := ue.Err.Error()
-		if strings.Contains(msg, "unsupported protocol scheme") || strings.Contains(msg, "stopped after") {
-			return false
-		}
-	}
-	return true
+	var le *limiterError
+	return errors.As(err, &ns) || errors.As(err, &le)
 }
 
 // maxRedirects is how many redirects a read follows when the user's client
 // has no CheckRedirect of its own (net/http's default).
 const maxRedirects = 10
 
-// redirectPolicy wraps the user's CheckRedirect: a billable trigger never
-// follows a redirect, since following one would send it a second time (307
-// and 308 resend the POST); reads follow the user's policy, or net/http's.
-func redirectPolicy(user func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+// redirectError is a redirect the SDK's policy did not follow. The retry
+// policy does not retry it: the same request would be redirected again.
+type redirectError struct {
+	reason string
+	err    error // the user's CheckRedirect error, if that refused
+}
+
+func (e *redirectError) Error() string {
+	if e.err != nil {
+		return e.reason + ": " + e.err.Error()
+	}
+	return e.reason
+}
+
+func (e *redirectError) Unwrap() error { return e.err }
+
+// redirectPolicy is the CheckRedirect of a call of the given kind. A trigger
+// never follows a redirect, since following one would send it a second time
+// (307 and 308 resend the POST): its 3xx answer is returned. Other calls
+// follow redirects to http(s) URLs as the user's CheckRedirect says, or up
+// to maxRedirects without one.
+func redirectPolicy(kind opKind, user func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
-		if call, ok := req.Context().Value(callKey{}).(*request); ok && call.kind == opTrigger {
+		if kind == opTrigger {
 			return http.ErrUseLastResponse
 		}
+		if req.URL.Scheme != "https" && req.URL.Scheme != "http" {
+			return &redirectError{reason: "redirected to a URL that is not http or https"}
+		}
 		if user != nil {
-			return user(req, via)
+			err := user(req, via)
+			if err == nil || err == http.ErrUseLastResponse {
+				return err
+			}
+			return &redirectError{reason: "the HTTP client's CheckRedirect refused a redirect", err: err}
 		}
 		if len(via) >= maxRedirects {
-			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+			return &redirectError{reason: fmt.Sprintf("stopped after %d redirects", maxRedirects)}
 		}
 		return nil
 	}
