@@ -165,7 +165,9 @@ func (c *conn) handle(f http2.Frame) error {
 		}
 		if st := c.streams[f.StreamID]; st != nil {
 			st.window += int64(f.Increment)
-			return c.flush(st)
+			if len(st.pending) > 0 { // not for a stream still being read
+				return c.flush(st)
+			}
 		}
 	case *http2.MetaHeadersFrame:
 		return c.onHeaders(f)

@@ -120,3 +120,20 @@ func TestFramesGoAwayLastStreamID(t *testing.T) {
 		})
 	}
 }
+
+// A WINDOW_UPDATE for a stream still being read does not end it: the
+// request is still answered once its body ends.
+func TestFramesWindowUpdateWhileReading(t *testing.T) {
+	s, err := h2fault.Start(h2fault.Config{H2C: true, Script: h2fault.Always(h2fault.Reply{Status: 202, Body: []byte("done")})})
+	require.NoError(t, err)
+	defer s.Close()
+	c := dialRaw(t, s)
+	c.headers(1, "POST", "/w", false)
+	require.NoError(t, c.fr.WriteWindowUpdate(1, 1000))
+	require.NoError(t, c.fr.WriteData(1, true, []byte("body")))
+	h := c.next(func(f http2.Frame) bool { _, ok := f.(*http2.MetaHeadersFrame); return ok }).(*http2.MetaHeadersFrame)
+	assert.Equal(t, "202", h.PseudoValue("status"))
+	d := c.next(func(f http2.Frame) bool { _, ok := f.(*http2.DataFrame); return ok }).(*http2.DataFrame)
+	assert.Equal(t, "done", string(d.Data()))
+	assert.True(t, d.StreamEnded())
+}
