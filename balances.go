@@ -62,7 +62,7 @@ func (c *Client) Accounts(ctx context.Context, filter *AccountFilter) ([]Account
 		return nil, err
 	}
 	f, search, sort := filter.toGraphQL()
-	resp, err := gql.Accounts(withOp(ctx, op), c.gql, f, search, sort)
+	resp, err := gql.Accounts(ctx, c.graphQL(op), f, search, sort)
 	var accounts []Account
 	if resp != nil && resp.Accounts != nil {
 		accounts = make([]Account, len(resp.Accounts))
@@ -98,7 +98,7 @@ func (c *Client) Account(ctx context.Context, id string) (*Account, error) {
 	if id == "" {
 		return nil, fmt.Errorf("quiltt: %s: empty account ID: %w", op, ErrNotFound)
 	}
-	resp, err := gql.Account(withOp(ctx, op), c.gql, id)
+	resp, err := gql.Account(ctx, c.graphQL(op), id)
 	var account *Account
 	if resp != nil && resp.Account != nil {
 		a := toAccount(resp.Account)
@@ -123,7 +123,7 @@ func (c *Client) latestBalance(ctx context.Context, op, id string) (*Balance, er
 	if err := c.graphQLReady(op); err != nil {
 		return nil, err
 	}
-	resp, err := gql.AccountBalance(withOp(ctx, op), c.gql, id)
+	resp, err := gql.AccountBalance(ctx, c.graphQL(op), id)
 	if err != nil {
 		return nil, graphQLError(op, err, resp != nil && resp.Account != nil, c.redactor())
 	}

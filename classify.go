@@ -100,7 +100,7 @@ func (k *AccountClassifier) classify(ctx context.Context, profileID, accountID s
 		k.mu.Unlock()
 
 		c := k.client
-		if profileID != "" && c.p.apiKey != "" && !c.profileSet {
+		if profileID != "" && c.p.apiKey != nil && !c.profileSet {
 			c = c.ForProfile(profileID)
 		}
 		account, err := c.Account(ctx, accountID)

@@ -13,15 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
-	"runtime"
 	"strings"
-	"sync/atomic"
-	"time"
-
-	"github.com/Khan/genqlient/graphql"
-	"golang.org/x/time/rate"
 )
 
 // Version is the SDK's version, sent in the User-Agent header.
@@ -35,38 +28,15 @@ type Client struct {
 	p *pipeline
 
 	profileID  string
-	profileSet bool   // ForProfile was called
-	gqlAuth    secret // Authorization value for GraphQL reads
-	gqlErr     error  // why GraphQL reads cannot be authenticated, if so
-	gql        graphql.Client
-}
-
-// pipeline is what a Client and the clients derived from it share.
-type pipeline struct {
-	baseString string // base URL without trailing slash
-	httpc      *http.Client
-	inner      *http.Client // the innermost client, for CloseIdleConnections
-
-	apiKey       secret
-	sessionToken secret
-	restAuth     secret // "Bearer <API key>", "" without an API key
-
-	apiVersion string
-	userAgent  string
-	maxRetries int
-	retryMin   time.Duration
-	retryMax   time.Duration
-	logger     *slog.Logger
-	limiter    *rate.Limiter
-
-	rateLimit atomic.Pointer[RateLimit]
-	fresh     *freshState // FreshBalance's lock and refreshes in flight
+	profileSet bool    // ForProfile was called
+	gqlAuth    *secret // Authorization value for GraphQL reads
+	gqlErr     error   // why GraphQL reads cannot be authenticated, if so
 }
 
 // NewClient returns a client configured by opts. It needs WithAPIKey or
 // WithSessionToken (or both). It fails, listing every problem, when an
-// option is invalid or no credential is given; the error never contains a
-// credential.
+// option is invalid, when WithLimiter and WithRateLimit are both given, or
+// when no credential is given; the error never contains a credential.
 func NewClient(opts ...Option) (*Client, error) {
 	cfg := config{
 		maxRetries: DefaultMaxRetries,
@@ -83,8 +53,11 @@ func NewClient(opts ...Option) (*Client, error) {
 			errs = append(errs, err)
 		}
 	}
-	if cfg.apiKey == "" && cfg.sessionToken == "" {
+	if cfg.apiKey == nil && cfg.sessionToken == nil {
 		errs = append(errs, fmt.Errorf("%w: NewClient needs WithAPIKey or WithSessionToken", ErrMissingCredentials))
+	}
+	if cfg.limiter != nil && cfg.limit != 0 {
+		errs = append(errs, errors.New("quiltt: WithLimiter and WithRateLimit both set the client's rate limiter: give one"))
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -92,61 +65,10 @@ func NewClient(opts ...Option) (*Client, error) {
 	if cfg.baseURL == nil {
 		cfg.baseURL, _ = url.Parse(DefaultBaseURL)
 	}
-
-	inner := cfg.httpClient
-	if inner == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		inner = &http.Client{Transport: tr, Timeout: DefaultTimeout}
+	if cfg.authURL == nil {
+		cfg.authURL, _ = url.Parse(DefaultAuthURL)
 	}
-	base := inner.Transport
-	if base == nil {
-		base = http.DefaultTransport
-	}
-
-	if cfg.limit == 0 {
-		cfg.limit, cfg.burst = DefaultAPIKeyRate, 1
-		if cfg.apiKey == "" {
-			cfg.limit = DefaultSessionTokenRate
-		}
-	}
-	var limiter *rate.Limiter
-	if cfg.limit != rate.Inf {
-		limiter = rate.NewLimiter(cfg.limit, cfg.burst)
-	}
-	logger := cfg.logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-
-	p := &pipeline{
-		baseString: cfg.baseURL.String(),
-		inner:      inner,
-		httpc: &http.Client{
-			Transport: &attemptTransport{
-				base:    base,
-				limiter: limiter,
-				scheme:  cfg.baseURL.Scheme,
-				host:    cfg.baseURL.Host,
-			},
-			Timeout:       inner.Timeout,
-			Jar:           inner.Jar,
-			CheckRedirect: redirectPolicy(inner.CheckRedirect),
-		},
-		apiKey:       cfg.apiKey,
-		sessionToken: cfg.sessionToken,
-		apiVersion:   cfg.apiVersion,
-		userAgent:    fmt.Sprintf("quiltt-go/%s (%s; +https://github.com/quiltt-go/quiltt)", Version, runtime.Version()),
-		maxRetries:   cfg.maxRetries,
-		retryMin:     cfg.retryMin,
-		retryMax:     cfg.retryMax,
-		logger:       logger,
-		limiter:      limiter,
-		fresh:        newFreshState(cfg.fresh),
-	}
-	if cfg.apiKey != "" {
-		p.restAuth = "Bearer " + cfg.apiKey
-	}
-	c := &Client{p: p}
+	c := &Client{p: newPipeline(&cfg)}
 	c.setGraphQLAuth()
 	return c, nil
 }
@@ -167,26 +89,24 @@ func (c *Client) ForProfile(profileID string) *Client {
 	return &nc
 }
 
-// setGraphQLAuth decides how GraphQL reads authenticate and builds the
-// genqlient client that sends them through the pipeline.
+// setGraphQLAuth decides how GraphQL reads authenticate.
 func (c *Client) setGraphQLAuth() {
-	c.gqlAuth, c.gqlErr = "", nil
+	c.gqlAuth, c.gqlErr = nil, nil
 	switch {
 	case c.profileSet:
 		switch {
-		case c.p.apiKey == "":
+		case c.p.apiKey == nil:
 			c.gqlErr = fmt.Errorf("%w: ForProfile needs a client built WithAPIKey", ErrMissingCredentials)
 		case c.profileID == "" || strings.Contains(c.profileID, ":") || checkHeaderToken(c.profileID) != nil:
 			c.gqlErr = fmt.Errorf("%w: ForProfile: the profile ID is empty or malformed", ErrMissingCredentials)
 		default:
-			c.gqlAuth = secret("Basic " + base64.StdEncoding.EncodeToString([]byte(c.profileID+":"+string(c.p.apiKey))))
+			c.gqlAuth = seal("Basic " + base64.StdEncoding.EncodeToString([]byte(c.profileID+":"+c.p.apiKey.value())))
 		}
-	case c.p.sessionToken != "":
-		c.gqlAuth = "Bearer " + c.p.sessionToken
+	case c.p.sessionToken != nil:
+		c.gqlAuth = bearer(c.p.sessionToken.value())
 	default:
 		c.gqlErr = fmt.Errorf("%w: GraphQL reads need a session token (WithSessionToken) or a profile (ForProfile)", ErrMissingCredentials)
 	}
-	c.gql = nullDataCheck{graphql.NewClient(c.p.baseString+"/v1/graphql", &graphQLDoer{c: c})}
 }
 
 // graphQLReady returns why op cannot read over GraphQL, or nil: the one
@@ -201,7 +121,7 @@ func (c *Client) graphQLReady(op string) error {
 // restReady returns why op cannot call a REST endpoint, or nil: REST needs
 // the API key.
 func (c *Client) restReady(op string) error {
-	if c.p.restAuth == "" {
+	if c.p.restAuth == nil {
 		return fmt.Errorf("quiltt: %s: %w: REST calls such as the balance refresh need an API key (WithAPIKey); a session token cannot authenticate them",
 			op, ErrMissingCredentials)
 	}
@@ -210,15 +130,16 @@ func (c *Client) restReady(op string) error {
 
 // redactor lists every credential this client can send.
 func (c *Client) redactor() redactor {
-	return newRedactor(c.p.apiKey, c.p.sessionToken, c.gqlAuth)
+	return c.p.redactor(c.gqlAuth)
 }
 
 // ProfileID returns the Profile set by ForProfile, or "".
 func (c *Client) ProfileID() string { return c.profileID }
 
-// RateLimit returns the Ratelimit-* headers of the latest answer that any
-// call of this client, or of a client ForProfile derived from it, received.
-// Its zero value means no answer carried them yet.
+// RateLimit returns the Ratelimit-* headers of the latest answer, among
+// those that carried any, that a call of this client, or of a client
+// ForProfile derived from it, received: an answer without them leaves the
+// reading as it was. Its zero value means no answer carried them yet.
 func (c *Client) RateLimit() RateLimit {
 	if rl := c.p.rateLimit.Load(); rl != nil {
 		return *rl
@@ -231,18 +152,19 @@ func (c *Client) RateLimit() RateLimit {
 // flight are not affected.
 func (c *Client) CloseIdleConnections() { c.p.inner.CloseIdleConnections() }
 
-// String describes the client without its credentials.
+// String describes the client without its credentials: its API host and
+// what it authenticates with.
 func (c Client) String() string {
 	auth := "session token"
 	switch {
 	case c.profileSet:
 		auth = "API key, profile " + c.profileID
-	case c.p.apiKey != "" && c.p.sessionToken != "":
+	case c.p.apiKey != nil && c.p.sessionToken != nil:
 		auth = "API key and session token"
-	case c.p.apiKey != "":
+	case c.p.apiKey != nil:
 		auth = "API key"
 	}
-	return fmt.Sprintf("quiltt.Client{%s, %s}", c.p.baseString, auth)
+	return fmt.Sprintf("quiltt.Client{%s, %s}", c.p.api, auth)
 }
 
 // Format prints the client as String does under every verb, so %+v and %#v

@@ -198,3 +198,15 @@ func TestRateLimiterWaitStopsWithContext(t *testing.T) {
 	require.Error(t, err)
 	assert.EqualValues(t, 1, srv.attempts.Load(), "the second call never went out")
 }
+
+// WithAuthURL is checked as WithBaseURL is; a valid one is accepted.
+func TestWithAuthURL(t *testing.T) {
+	for _, bad := range []string{"", "auth.quiltt.io", "ftp://auth.quiltt.io", "http://auth.quiltt.io", "https://auth.quiltt.io?x=1"} {
+		_, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithAuthURL(bad))
+		assert.Error(t, err, "%q", bad)
+	}
+	for _, good := range []string{quiltt.DefaultAuthURL, "https://auth.quiltt.io/", "http://127.0.0.1:8081/auth"} {
+		_, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithAuthURL(good))
+		assert.NoError(t, err, good)
+	}
+}

@@ -3,8 +3,10 @@ package quiltt_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,9 +57,15 @@ func TestPublicContract(t *testing.T) {
 		[]quiltt.BalanceSource{quiltt.BalanceSourceInitial, quiltt.BalanceSourceSync, quiltt.BalanceSourceRefresh})
 	assert.NotEqual(t, quiltt.ClassAsset, quiltt.ClassLiability)
 	assert.NotEqual(t, quiltt.ClassUnknown, quiltt.ClassAsset)
-	for _, err := range []error{quiltt.ErrBadRequest, quiltt.ErrUnauthorized, quiltt.ErrForbidden, quiltt.ErrNotFound,
-		quiltt.ErrRateLimited, quiltt.ErrServer, quiltt.ErrWebhookSignature, quiltt.ErrWebhookTimestamp} {
-		assert.Error(t, err)
+	sentinels := []error{quiltt.ErrBadRequest, quiltt.ErrUnauthorized, quiltt.ErrForbidden, quiltt.ErrNotFound,
+		quiltt.ErrRateLimited, quiltt.ErrServer, quiltt.ErrWebhookSignature, quiltt.ErrWebhookTimestamp}
+	for i, a := range sentinels {
+		for j, b := range sentinels {
+			// Distinct sentinels: none matches another, so a caller's
+			// errors.Is tells them apart.
+			assert.Equal(t, i == j, errors.Is(a, b), "errors.Is(%v, %v)", a, b)
+		}
+		assert.True(t, strings.HasPrefix(a.Error(), "quiltt: "), "%q names the package", a)
 	}
 	for status, sentinel := range map[int]error{400: quiltt.ErrBadRequest, 401: quiltt.ErrUnauthorized, 403: quiltt.ErrForbidden,
 		404: quiltt.ErrNotFound, 429: quiltt.ErrRateLimited, 500: quiltt.ErrServer, 503: quiltt.ErrServer} {

@@ -32,11 +32,11 @@ var (
 	ErrServer       = errors.New("quiltt: server error")
 
 	// ErrOutcomeUnknown marks a failed billable trigger (RefreshBalance)
-	// whose request reached Quiltt, or may have: a 500, 502 or 504 answer,
-	// a timeout, or a connection lost after the request was written. Quiltt
-	// may or may not have acted on it, so the SDK did not send it again.
-	// Check the account's balance, or wait for its balance.created webhook,
-	// before deciding to refresh again.
+	// whose request reached Quiltt, or may have: a 5xx answer other than 503
+	// (500, 502, 504, …), a timeout, or a connection lost after the request
+	// was written. Quiltt may or may not have acted on it, so the SDK did not
+	// send it again. Check the account's balance, or wait for its
+	// balance.created webhook, before deciding to refresh again.
 	ErrOutcomeUnknown = errors.New("quiltt: outcome unknown: the request may have been acted on")
 
 	// ErrInvalidResponse marks a 2xx answer whose body could not be read or
@@ -147,8 +147,10 @@ func (e *Error) Is(target error) bool {
 }
 
 // TransportError is a call that got no HTTP answer to its last attempt: the
-// connection was refused or lost, the attempt timed out, or the context
-// ended (while waiting for an answer or between retries). Err is the cause;
+// connection was refused or lost, the attempt timed out, the context ended
+// (while waiting for an answer or between retries), or the rate limiter
+// refused (nothing was sent; errors.Is finds the limiter's cause). Err is
+// the cause;
 // errors.Is(err, context.DeadlineExceeded) and the like hold through it.
 // Last, when set, is the HTTP answer of an earlier attempt, so a call
 // cancelled while backing off from a 429 still matches ErrRateLimited.

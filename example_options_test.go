@@ -44,7 +44,7 @@ func ExampleWithLogger() {
 		log.Fatal(err)
 	}
 	// Output:
-	// level=DEBUG msg="quiltt: answer" op=RefreshBalance method=POST path=/v1/accounts/acct_12sf19AeKaWfukStXAL7nN/balances/refresh attempt=1 status=202
+	// level=DEBUG msg="quiltt: answer" op=RefreshBalance kind=trigger method=POST path=/v1/accounts/acct_12sf19AeKaWfukStXAL7nN/balances/refresh attempt=1 status=202 reason=success
 }
 
 // WithHTTPClient sets the innermost HTTP client: its Transport (where
@@ -79,11 +79,6 @@ func ExampleWithHTTPClient() {
 	// Output:
 	// 2 accounts; 1 request through the user's transport
 }
-
-// roundTripFunc adapts a function to http.RoundTripper.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // WithRateLimit paces every attempt of every call of the client (and of the
 // clients ForProfile derives from it) below Quiltt's budget. Here: 5

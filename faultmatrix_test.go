@@ -2,6 +2,7 @@ package quiltt_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -216,12 +217,23 @@ func matrixAccount(balanceID, source string) string {
 		`"balance":{"id":"` + balanceID + `","at":"2024-06-09T07:40:20Z","source":"` + source + `","available":null,"current":3141.59,"limit":null}}`
 }
 
-func newMatrixServer(t *testing.T, op matrixOp, f fault) *matrixServer {
+// newMatrixServer starts the cell's server: plain HTTP/1.1, or with overTLS
+// HTTP/1.1 over TLS with h2TestCert (faultmatrix_h2_test.go).
+func newMatrixServer(t *testing.T, op matrixOp, f fault, overTLS bool) *matrixServer {
 	t.Helper()
 	m := &matrixServer{release: make(chan struct{})}
+	start := func(h http.Handler) *httptest.Server {
+		if !overTLS {
+			return httptest.NewServer(h)
+		}
+		srv := httptest.NewUnstartedServer(h)
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{h2TestCert.TLS}, NextProtos: []string{"http/1.1"}}
+		srv.StartTLS()
+		return srv
+	}
 	switch f.kind {
 	case fRefused:
-		srv := httptest.NewServer(http.NotFoundHandler())
+		srv := start(http.NotFoundHandler())
 		m.url = srv.URL + matrixPrefix
 		srv.Close()
 		m.close = func() {}
@@ -242,7 +254,11 @@ func newMatrixServer(t *testing.T, op matrixOp, f fault) *matrixServer {
 				conn.Close()
 			}
 		})
-		m.url = "http://" + ln.Addr().String() + matrixPrefix
+		scheme := "http://"
+		if overTLS {
+			scheme = "https://"
+		}
+		m.url = scheme + ln.Addr().String() + matrixPrefix
 		m.close = func() { ln.Close(); wg.Wait() }
 		return m
 	}
@@ -272,7 +288,7 @@ func newMatrixServer(t *testing.T, op matrixOp, f fault) *matrixServer {
 		m.attempts.Add(1)
 		m.serveFault(w, r, f, false)
 	})
-	srv := httptest.NewServer(mux)
+	srv := start(mux)
 	m.url = srv.URL + matrixPrefix
 	m.close = func() { close(m.release); srv.Close() }
 	return m
@@ -289,6 +305,9 @@ func (m *matrixServer) serveFault(w http.ResponseWriter, r *http.Request, f faul
 	case fResetAfterRead:
 		conn, _, err := http.NewResponseController(w).Hijack()
 		if err == nil {
+			if tc, ok := conn.(*tls.Conn); ok {
+				conn = tc.NetConn() // reset the TCP connection under the TLS one
+			}
 			conn.(*net.TCPConn).SetLinger(0)
 			conn.Close()
 		}
@@ -349,7 +368,7 @@ func TestFaultMatrix(t *testing.T) {
 			}
 			cells++
 			t.Run(op.name+"/"+f.name, func(t *testing.T) {
-				runCell(t, op, f, expectFor(op, f))
+				runCell(t, op, f, expectFor(op, f), false)
 			})
 		}
 	}
@@ -358,14 +377,20 @@ func TestFaultMatrix(t *testing.T) {
 		cells, len(matrixOps()), len(matrixFaults()))
 }
 
-func runCell(t *testing.T, op matrixOp, f fault, want expect) {
+// runCell runs one cell over the SDK's own transport, or with overTLS over
+// TLS through a user's transport with HTTP/2 off (h1TLSClient).
+func runCell(t *testing.T, op matrixOp, f fault, want expect, overTLS bool) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	srv := newMatrixServer(t, op, f)
-	c, err := quiltt.NewClient(
+	srv := newMatrixServer(t, op, f, overTLS)
+	opts := []quiltt.Option{
 		quiltt.WithBaseURL(srv.url), quiltt.WithAPIKey(gqlTestKey),
 		quiltt.WithMaxRetries(matrixRetries), quiltt.WithRetryWait(time.Millisecond, 2*time.Millisecond),
 		quiltt.WithRateLimit(rate.Inf, 1),
-	)
+	}
+	if overTLS {
+		opts = append(opts, quiltt.WithHTTPClient(h1TLSClient()))
+	}
+	c, err := quiltt.NewClient(opts...)
 	require.NoError(t, err)
 	client := c.ForProfile(gqlTestProfile)
 

@@ -32,8 +32,18 @@ func FuzzErrorBody(f *testing.F) {
 		if msg := e.Error(); !strings.HasPrefix(msg, "quiltt: ") {
 			t.Fatalf("error text %q", msg)
 		}
-		for _, err := range []error{ErrBadRequest, ErrUnauthorized, ErrServer, ErrOutcomeUnknown} {
-			_ = e.Is(err)
+		for sentinel, want := range map[error]bool{
+			ErrBadRequest:     status == 400 || status == 422,
+			ErrUnauthorized:   status == 401,
+			ErrForbidden:      status == 403,
+			ErrNotFound:       status == 404,
+			ErrRateLimited:    status == 429,
+			ErrServer:         status >= 500 && status <= 599,
+			ErrOutcomeUnknown: false, // only the pipeline knows the outcome
+		} {
+			if got := e.Is(sentinel); got != want {
+				t.Fatalf("status %d: Is(%v) = %v, want %v", status, sentinel, got, want)
+			}
 		}
 	})
 }

@@ -13,36 +13,40 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
+// graphQLPath is where the API serves GraphQL, below the base URL.
+const graphQLPath = "/v1/graphql"
+
+// graphQL returns the genqlient client for one GraphQL read of the SDK
+// operation op: its requests go through the pipeline as op, with the
+// client's GraphQL credential.
+func (c *Client) graphQL(op string) graphql.Client {
+	return nullDataCheck{graphql.NewClient(c.p.api.url(graphQLPath), &graphQLDoer{p: c.p, op: op, auth: c.gqlAuth})}
+}
+
 // graphQLDoer is the graphql.Doer that genqlient's generated code sends
-// through: the SDK's pipeline. Non-2xx answers become *Error (or
-// *TransportError) here, before genqlient sees them.
-type graphQLDoer struct{ c *Client }
-
-// opKey carries the SDK operation name from a public method to the doer.
-type opKey struct{}
-
-func withOp(ctx context.Context, op string) context.Context {
-	return context.WithValue(ctx, opKey{}, op)
+// through: the SDK's pipeline, as one operation. It sends genqlient's
+// request (its URL, below the API endpoint, and its body) as a read. Non-2xx
+// answers become *Error (or *TransportError) here, before genqlient sees
+// them.
+type graphQLDoer struct {
+	p    *pipeline
+	op   string  // the SDK operation, for errors and logs
+	auth *secret // the client's GraphQL credential
 }
 
 func (d *graphQLDoer) Do(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	op, _ := ctx.Value(opKey{}).(string)
-	if op == "" {
-		op = "GraphQL"
+	path, ok := d.p.api.relative(req.URL)
+	if !ok || req.Method != http.MethodPost {
+		req.Body.Close()
+		return nil, fmt.Errorf("quiltt: %s: genqlient built a request for another endpoint", d.op)
 	}
 	body, err := io.ReadAll(req.Body)
 	req.Body.Close()
 	if err != nil {
-		return nil, fmt.Errorf("quiltt: %s: reading request body: %w", op, err)
+		return nil, fmt.Errorf("quiltt: %s: reading request body: %w", d.op, err)
 	}
-	resp, err := d.c.p.do(ctx, &request{
-		op:     op,
-		kind:   opRead,
-		method: http.MethodPost,
-		path:   "/v1/graphql",
-		body:   body,
-		auth:   d.c.gqlAuth,
+	resp, err := d.p.do(req.Context(), &request{
+		op: d.op, kind: opRead, endpoint: d.p.api, method: http.MethodPost, path: path, body: body, auth: d.auth,
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -16,6 +17,10 @@ import (
 // DefaultBaseURL is the Quiltt API host. GraphQL is served at
 // {base}/v1/graphql and REST under {base}/v1/.
 const DefaultBaseURL = "https://api.quiltt.io"
+
+// DefaultAuthURL is Quiltt's auth host, which issues, revokes and
+// introspects session tokens and introspects API keys.
+const DefaultAuthURL = "https://auth.quiltt.io"
 
 // Defaults of the options.
 const (
@@ -38,18 +43,20 @@ const (
 type Option func(*config) error
 
 type config struct {
-	apiKey       secret
-	sessionToken secret
+	apiKey       *secret
+	sessionToken *secret
 	baseURL      *url.URL
+	authURL      *url.URL
 	httpClient   *http.Client
 	apiVersion   string
 	maxRetries   int
 	retryMin     time.Duration
 	retryMax     time.Duration
 	logger       *slog.Logger
-	limit        rate.Limit
+	limit        rate.Limit // 0: the default for the credentials
 	burst        int
 	fresh        freshConfig // FreshBalance: WithRefreshLock, WithFreshBalancePolling
+	limiter      Limiter // WithLimiter's; replaces the rate limiter
 }
 
 // WithAPIKey sets the API key secret (from the Quiltt Dashboard). REST calls
@@ -61,7 +68,7 @@ func WithAPIKey(secretKey string) Option {
 		if err := checkHeaderToken(secretKey); err != nil {
 			return fmt.Errorf("quiltt: WithAPIKey: %w", err)
 		}
-		c.apiKey = secret(secretKey)
+		c.apiKey = seal(secretKey)
 		return nil
 	}
 }
@@ -75,7 +82,7 @@ func WithSessionToken(token string) Option {
 		if err := checkHeaderToken(token); err != nil {
 			return fmt.Errorf("quiltt: WithSessionToken: %w", err)
 		}
-		c.sessionToken = secret(token)
+		c.sessionToken = seal(token)
 		return nil
 	}
 }
@@ -96,12 +103,30 @@ func WithBaseURL(rawURL string) Option {
 	}
 }
 
+// WithAuthURL sets Quiltt's auth host, DefaultAuthURL by default: the host
+// of the session-token calls, which go through the same pipeline (retries,
+// rate limiter, logging) as the API's. Credentials are attached only to
+// requests for the host each call is meant for, so neither host ever
+// receives the other's. NewClient fails on the URLs WithBaseURL refuses,
+// for the same reasons.
+func WithAuthURL(rawURL string) Option {
+	return func(c *config) error {
+		u, err := parseBaseURL(rawURL)
+		if err != nil {
+			return fmt.Errorf("quiltt: WithAuthURL: %w", err)
+		}
+		c.authURL = u
+		return nil
+	}
+}
+
 // WithHTTPClient sets the innermost HTTP client, where transports such as
 // OpenTelemetry's plug in. Its Transport, Timeout (per attempt), Jar and
 // CheckRedirect are used; the client itself is never modified. Credentials
-// are only ever attached to requests for the base URL's host, so a redirect
-// elsewhere does not carry them, and a billable trigger never follows a
-// redirect: its 3xx answer is returned as an *Error. NewClient fails if hc is nil.
+// are only ever attached to requests for the origin (scheme, host and port)
+// of the endpoint a call is meant for, so a redirect elsewhere does not
+// carry them, and a billable trigger never follows a redirect: its 3xx
+// answer is returned as an *Error. NewClient fails if hc is nil.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -132,7 +157,7 @@ func WithAPIVersion(version string) Option {
 func WithMaxRetries(n int) Option {
 	return func(c *config) error {
 		if n < 0 || n > 100 {
-			return fmt.Errorf("quiltt: WithMaxRetries: %d is outside 0..100", n)
+			return fmt.Errorf("quiltt: WithMaxRetries: %d is outside 0..100", n) // a count, never a secret
 		}
 		c.maxRetries = n
 		return nil
@@ -167,16 +192,42 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithRateLimit sets the client-side rate limiter that every attempt of every
 // call of the client (and of its ForProfile clients) waits on: limit requests
-// per second with bursts of burst. The default follows Quiltt's budgets:
-// DefaultAPIKeyRate with an API key, DefaultSessionTokenRate with only a
-// session token, burst 1. rate.Inf disables the limiter. NewClient fails if
-// limit is not positive or burst is below 1.
+// per second with bursts of burst, in this process. The default follows
+// Quiltt's budgets: DefaultAPIKeyRate with an API key,
+// DefaultSessionTokenRate with only a session token, burst 1. rate.Inf
+// disables the limiter. NewClient fails if limit is not positive or burst is
+// below 1, and if WithLimiter is given too: the two set the same thing.
 func WithRateLimit(limit rate.Limit, burst int) Option {
 	return func(c *config) error {
 		if !(limit > 0) || burst < 1 {
 			return fmt.Errorf("quiltt: WithRateLimit: need limit > 0 and burst >= 1, got %v and %d", float64(limit), burst)
 		}
 		c.limit, c.burst = limit, burst
+		return nil
+	}
+}
+
+// WithLimiter sets the Limiter that every attempt of every call of the
+// client (and of its ForProfile clients) waits on, in place of the
+// in-process rate limiter of WithRateLimit and its defaults: a fleet-wide
+// limiter (package redisstore) shares one budget across every replica.
+// A *rate.Limiter works too.
+//
+// An attempt the limiter refuses is not sent, and the call returns a
+// *TransportError at once (it is not retried): errors.Is finds the
+// limiter's error, and context.Canceled or context.DeadlineExceeded only
+// when the call's context has really ended (a *rate.Limiter's refusal of a
+// wait that would pass the deadline is one). NewClient fails if l is nil,
+// and if WithRateLimit is given too: give one or the other.
+func WithLimiter(l Limiter) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("quiltt: WithLimiter: nil Limiter")
+		}
+		if v := reflect.ValueOf(l); v.Kind() == reflect.Pointer && v.IsNil() {
+			return errors.New("quiltt: WithLimiter: nil Limiter")
+		}
+		c.limiter = l
 		return nil
 	}
 }

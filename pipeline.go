@@ -8,48 +8,135 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/time/rate"
 )
 
-// opKind tells the retry policy what a repeated request may cost.
-type opKind int
+// The pipeline every request of the SDK goes through, outermost first:
+//
+//	pipeline.do                build the request: JSON body, User-Agent, Quiltt-Version
+//	→ go-retryablehttp         the retry loop: CheckRetry (decide, retry_policy.go),
+//	                           Backoff (retryWait), RetryMax the one count of attempts
+//	→ limiterStage             every attempt waits on the client's Limiter (limiter.go)
+//	→ credentialStage          Authorization for the request's endpoint only (credential.go)
+//	→ attemptGuard             sent or not sent (transport.go)
+//	→ the user's transport     WithHTTPClient's, or the SDK's own
+//
+// The stages are built per call around what the call carries (its endpoint,
+// credential and kind): nothing reads the call back out of a context. They
+// have no CloseIdleConnections method on purpose: go-retryablehttp calls it
+// after every failed call, and the connection pool is shared by every call
+// of the client (and is the user's, with WithHTTPClient); Client's
+// CloseIdleConnections closes it on request.
 
-const (
-	// opRead is safe to repeat: a GraphQL query.
-	opRead opKind = iota
-	// opTrigger is billable and has no idempotency key: it is repeated only
-	// where Quiltt cannot have acted on it.
-	opTrigger
-)
+// pipeline is what a Client and the clients derived from it share.
+type pipeline struct {
+	api  *endpoint // WithBaseURL
+	auth *endpoint // WithAuthURL
+
+	base    http.RoundTripper // the innermost transport
+	inner   *http.Client      // the innermost client: its Timeout, Jar and CheckRedirect apply
+	limiter Limiter           // nil for none
+
+	apiKey       *secret
+	sessionToken *secret
+	restAuth     *secret // "Bearer <API key>", nil without an API key
+
+	apiVersion string
+	userAgent  string
+	maxRetries int
+	retryMin   time.Duration
+	retryMax   time.Duration
+	logger     *slog.Logger
+
+	rateLimit atomic.Pointer[RateLimit]
+	fresh     *freshState // FreshBalance's lock and refreshes in flight
+}
+
+// newPipeline assembles the pipeline from options NewClient has checked.
+func newPipeline(cfg *config) *pipeline {
+	inner := cfg.httpClient
+	if inner == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		inner = &http.Client{Transport: tr, Timeout: DefaultTimeout}
+	}
+	base := inner.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+
+	var limiter Limiter
+	switch {
+	case cfg.limiter != nil:
+		limiter = asLimiter(cfg.limiter)
+	case cfg.limit == rate.Inf:
+		// WithRateLimit(rate.Inf, …): no client-side limit.
+	default:
+		limit, burst := cfg.limit, cfg.burst
+		if limit == 0 {
+			limit, burst = DefaultAPIKeyRate, 1
+			if cfg.apiKey == nil {
+				limit = DefaultSessionTokenRate
+			}
+		}
+		limiter = rateLimiter{rate.NewLimiter(limit, burst)}
+	}
+	logger := cfg.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &pipeline{
+		api:          newEndpoint(cfg.baseURL),
+		auth:         newEndpoint(cfg.authURL),
+		base:         base,
+		inner:        inner,
+		limiter:      limiter,
+		apiKey:       cfg.apiKey,
+		sessionToken: cfg.sessionToken,
+		restAuth:     bearer(cfg.apiKey.value()),
+		apiVersion:   cfg.apiVersion,
+		userAgent:    fmt.Sprintf("quiltt-go/%s (%s; +https://github.com/quiltt-go/quiltt)", Version, runtime.Version()),
+		maxRetries:   cfg.maxRetries,
+		retryMin:     cfg.retryMin,
+		retryMax:     cfg.retryMax,
+		logger:       logger,
+		fresh:        newFreshState(cfg.fresh),
+	}
+}
 
 // maxResponseBody caps how much of a 2xx body the SDK reads.
 const maxResponseBody = 16 << 20
 
-// request is one call through the pipeline, before retries.
+// request is one call through the pipeline, before retries. It names
+// everything the stages need: the auth API's calls send one with endpoint
+// p.auth, the session token to act on (bearer(token)) or the API key
+// (p.restAuth) as auth, and the kind that says whether it may be repeated.
 type request struct {
-	op     string // the SDK operation, for errors and logs
-	kind   opKind
-	method string
-	path   string // below the base URL, starting with "/"
-	body   []byte // resent as is on every attempt; nil for none
-	auth   secret // the Authorization header value
+	op       string    // the SDK operation, for errors and logs
+	kind     opKind    // what repeating it may cost
+	endpoint *endpoint // p.api or p.auth
+	method   string
+	path     string  // below the endpoint's base path, starting with "/", escaped
+	body     []byte  // JSON, resent as is on every attempt; nil for none
+	auth     *secret // the Authorization value; nil for none
 }
 
 // do sends r through the retry loop. A 2xx answer is returned with its body
-// open, for the caller to read (through readBody) and close. Anything else
-// is an *Error (a non-2xx answer) or a *TransportError (no answer).
+// open, for the caller to read (through newCappedBody) and close. Anything
+// else is an *Error (a non-2xx answer) or a *TransportError (no answer).
 func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
-	url := p.baseString + r.path
+	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.url(r.path), seed: rand.Uint64()}
 	var body any
 	if r.body != nil {
 		body = r.body
 	}
-	ctx = context.WithValue(ctx, callKey{}, r)
-	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, url, body)
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, c.url, body)
 	if err != nil {
-		return nil, fmt.Errorf("quiltt: %s: building request: %w", r.op, err)
+		return nil, fmt.Errorf("quiltt: %s: building the request: %w", r.op, err)
 	}
 	req.Header.Set("User-Agent", p.userAgent)
 	req.Header.Set("Accept", "application/json")
@@ -59,154 +146,175 @@ func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 	if p.apiVersion != "" {
 		req.Header.Set("Quiltt-Version", p.apiVersion)
 	}
-
-	st := &retryState{p: p, r: r, path: req.URL.Path}
 	rc := &retryablehttp.Client{
-		HTTPClient:   p.httpc,
-		RetryMax:     p.maxRetries,
-		RetryWaitMin: p.retryMin,
-		RetryWaitMax: p.retryMax,
-		CheckRetry:   st.check,
-		Backoff:      st.backoff,
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		HTTPClient:     c.httpClient(),
+		RetryMax:       p.maxRetries,
+		RetryWaitMin:   p.retryMin,
+		RetryWaitMax:   p.retryMax,
+		RequestLogHook: c.beforeAttempt,
+		CheckRetry:     c.checkRetry,
+		Backoff:        c.backoff,
+		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
 	}
-	resp, err := rc.Do(req)
+	return c.result(rc.Do(req))
+}
+
+// redactor lists every credential the pipeline can send, and auth.
+func (p *pipeline) redactor(auth *secret) redactor {
+	return newRedactor(p.apiKey, p.sessionToken, auth)
+}
+
+// call is one call of do: what go-retryablehttp's hooks need, and the record
+// of its attempts.
+type call struct {
+	p    *pipeline
+	r    *request
+	ctx  context.Context // the call's, for the log records of the Backoff hook
+	url  string
+	seed uint64 // of the jitter: retryWait is a function of the call and the attempt
+
+	attempt int    // the retry loop's number of the current attempt, from 1
+	last    *Error // the latest non-2xx answer
+	lastErr error  // the latest attempt's error
+	ctxErr  error  // the context had ended when a retryable attempt was checked
+}
+
+// httpClient assembles the stages of the pipeline for this call.
+func (c *call) httpClient() *http.Client {
+	p := c.p
+	var rt http.RoundTripper = &attemptGuard{next: p.base}
+	rt = &credentialStage{endpoint: c.r.endpoint, auth: c.r.auth, next: rt}
+	if p.limiter != nil {
+		rt = &limiterStage{limiter: p.limiter, next: rt}
+	}
+	return &http.Client{
+		Transport:     rt,
+		Timeout:       p.inner.Timeout,
+		Jar:           p.inner.Jar,
+		CheckRedirect: redirectPolicy(c.r.kind, p.inner.CheckRedirect),
+	}
+}
+
+// beforeAttempt is the RequestLogHook: the loop tells the number of the
+// attempt it is about to make (from 0).
+func (c *call) beforeAttempt(_ retryablehttp.Logger, _ *http.Request, n int) {
+	c.attempt = n + 1
+}
+
+// checkRetry is the CheckRetry hook: decide's verdict, the context's rules
+// on top, and one log record with the reason.
+func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	now := time.Now()
+	c.lastErr = err
+	if resp != nil {
+		c.p.recordRateLimit(resp.Header)
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			c.last = newError(resp.StatusCode, resp.Header, readErrorBody(resp), now)
+			c.last.redact(c.p.redactor(c.r.auth))
+		}
+	}
+	d := decide(c.r.kind, resp, err, now)
+	log := c.p.logger
+	if err != nil {
+		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: attempt failed", c.attrs(0, slog.String("error", err.Error()), slog.String("reason", d.reason))...)
+	} else {
+		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: answer", c.attrs(resp.StatusCode, slog.String("reason", d.reason))...)
+	}
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	switch {
+	case d.floor > maxServerWait:
+		log.LogAttrs(ctx, slog.LevelInfo, "quiltt: not retrying: server asks for a wait over the cap",
+			c.attrs(status, slog.Duration("wait", d.floor), slog.Duration("cap", maxServerWait))...)
+	case !d.retry:
+	case ctx.Err() != nil:
+		c.ctxErr = ctx.Err()
+		return false, nil
+	default:
+		if wait := c.wait(c.p.retryMin, c.p.retryMax, c.attempt-1, resp, now); passesDeadline(ctx, now, wait) {
+			log.LogAttrs(ctx, slog.LevelInfo, "quiltt: not retrying: the wait would pass the context deadline",
+				c.attrs(status, slog.Duration("wait", wait))...)
+			return false, nil
+		}
+	}
+	return d.retry, nil
+}
+
+// wait is the wait before retry n, between lower and upper: a function of
+// the call's seed, n and the answer alone, so that checkRetry, which holds
+// the call's deadline, and backoff, which go-retryablehttp sleeps on, agree.
+func (c *call) wait(lower, upper time.Duration, n int, resp *http.Response, now time.Time) time.Duration {
+	var floor time.Duration
+	if resp != nil {
+		floor = serverWait(resp.Header, now)
+	}
+	return retryWait(lower, upper, n, floor, c.seed)
+}
+
+// backoff is the Backoff hook. It runs only when the loop does retry, so it
+// logs the retry.
+func (c *call) backoff(lower, upper time.Duration, n int, resp *http.Response) time.Duration {
+	wait := c.wait(lower, upper, n, resp, time.Now())
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	c.p.logger.LogAttrs(c.ctx, slog.LevelInfo, "quiltt: retrying", c.attrs(status, slog.Duration("wait", wait))...)
+	return wait
+}
+
+// result turns what the retry loop returned into do's result.
+func (c *call) result(resp *http.Response, err error) (*http.Response, error) {
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()
 		}
-		te := &TransportError{Op: r.op, Method: r.method, URL: url, Attempts: st.attempts, Err: err, outcomeUnknown: st.unknown}
-		if st.last != nil {
-			te.Last = st.finish(st.last, url)
+		te := &TransportError{Op: c.r.op, Method: c.r.method, URL: c.url, Attempts: c.attempt, Err: err}
+		if c.last != nil {
+			te.Last = c.finish(c.last)
+		}
+		// The loop returns either the last attempt's error or, when the
+		// context ended while it waited to retry, the context's error: a
+		// wait follows only attempts that were safe to repeat.
+		if err == c.lastErr {
+			te.outcomeUnknown = decide(c.r.kind, nil, err, time.Now()).outcomeUnknown
 		}
 		return nil, te
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		resp.Body.Close()
-		e := st.finish(st.last, url)
-		e.outcomeUnknown = st.unknown // of this, the last answer; an earlier one was retried
-		return nil, e
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return resp, nil
 	}
-	return resp, nil
-}
-
-// retryState is the retry policy of one call, for go-retryablehttp's hooks.
-type retryState struct {
-	p        *pipeline
-	r        *request
-	path     string
-	attempts int
-	last     *Error        // the latest non-2xx answer
-	unknown  bool          // the latest attempt may have been acted on by Quiltt
-	wait     time.Duration // the wait check decided on, for backoff
+	resp.Body.Close()
+	e := c.finish(c.last)
+	e.outcomeUnknown = decide(c.r.kind, resp, nil, time.Now()).outcomeUnknown
+	if c.ctxErr != nil {
+		// A retryable answer after the context ended: the call ends as a
+		// wait for that retry would have.
+		return nil, &TransportError{Op: c.r.op, Method: c.r.method, URL: c.url, Attempts: c.attempt, Last: e, Err: c.ctxErr}
+	}
+	return nil, e
 }
 
 // finish completes an *Error with what the call knows.
-func (s *retryState) finish(e *Error, url string) *Error {
-	e.Op, e.Method, e.URL, e.Attempts = s.r.op, s.r.method, url, s.attempts
+func (c *call) finish(e *Error) *Error {
+	e.Op, e.Method, e.URL, e.Attempts = c.r.op, c.r.method, c.url, c.attempt
 	return e
 }
 
-// check is the CheckRetry hook: it decides whether to try again and how long
-// to wait first, and logs why.
-func (s *retryState) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	s.attempts++
-	now := time.Now()
-	log := s.p.logger
-	var floor time.Duration
-	status := 0
-	if err != nil {
-		notSent := wasNotSent(err)
-		s.unknown = s.r.kind == opTrigger && !notSent
-		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: attempt failed", s.attrs(0, slog.String("error", err.Error()))...)
-		if ctx.Err() != nil || s.unknown || !retryableTransportError(err) {
-			return false, nil
-		}
-	} else {
-		status = resp.StatusCode
-		s.p.recordRateLimit(resp.Header)
-		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: answer", s.attrs(status)...)
-		if status >= 200 && status <= 299 {
-			s.unknown = false
-			return false, nil
-		}
-		s.last = newError(status, resp.Header, readErrorBody(resp), now)
-		s.last.redact(newRedactor(s.p.apiKey, s.p.sessionToken, s.r.auth))
-		s.unknown = s.r.kind == opTrigger && status >= 500 && status != http.StatusServiceUnavailable
-		if !retryableStatus(s.r.kind, status) || ctx.Err() != nil {
-			return false, nil
-		}
-		floor = s.last.RetryAfter
-		if floor > maxServerWait {
-			log.LogAttrs(ctx, slog.LevelInfo, "quiltt: not retrying: server asks for a wait over the cap",
-				s.attrs(status, slog.Duration("wait", floor), slog.Duration("cap", maxServerWait))...)
-			return false, nil
-		}
-	}
-	if s.attempts > s.p.maxRetries {
-		return false, nil
-	}
-	wait := max(backoff(s.p.retryMin, s.p.retryMax, s.attempts-1), floor)
-	if deadline, ok := ctx.Deadline(); ok && now.Add(wait).After(deadline) {
-		log.LogAttrs(ctx, slog.LevelInfo, "quiltt: not retrying: the wait would pass the context deadline",
-			s.attrs(status, slog.Duration("wait", wait))...)
-		return false, nil
-	}
-	s.wait = wait
-	log.LogAttrs(ctx, slog.LevelInfo, "quiltt: retrying", s.attrs(status, slog.Duration("wait", wait))...)
-	return true, nil
-}
-
-// backoff is the Backoff hook: the wait check decided on.
-func (s *retryState) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
-	return s.wait
-}
-
-func (s *retryState) attrs(status int, extra ...slog.Attr) []slog.Attr {
-	a := append(make([]slog.Attr, 0, 5+len(extra)),
-		slog.String("op", s.r.op),
-		slog.String("method", s.r.method),
-		slog.String("path", s.path),
-		slog.Int("attempt", s.attempts),
+func (c *call) attrs(status int, extra ...slog.Attr) []slog.Attr {
+	a := append(make([]slog.Attr, 0, 6+len(extra)),
+		slog.String("op", c.r.op),
+		slog.String("kind", c.r.kind.String()),
+		slog.String("method", c.r.method),
+		slog.String("path", c.r.endpoint.path+c.r.path),
+		slog.Int("attempt", c.attempt),
 	)
 	if status != 0 {
 		a = append(a, slog.Int("status", status))
 	}
 	return append(a, extra...)
-}
-
-// backoff returns the wait before retry number n (0 for the first): a random
-// duration between lower·2ⁿ and lower·2ⁿ⁺¹, both capped at upper.
-func backoff(lower, upper time.Duration, n int) time.Duration {
-	lo, hi := lower, lower*2
-	for i := 0; i < n && lo < upper; i++ {
-		lo, hi = lo*2, hi*2
-	}
-	lo, hi = clampDur(lo, upper), clampDur(hi, upper)
-	if hi <= lo {
-		return lo
-	}
-	return lo + rand.N(hi-lo+1)
-}
-
-func clampDur(d, upper time.Duration) time.Duration {
-	if d > upper || d <= 0 {
-		return upper
-	}
-	return d
-}
-
-// retryableStatus reports whether an answer may be retried. Reads retry 429
-// and 5xx but 501; a billable trigger retries only 429 and 503, the answers
-// that say Quiltt did not act.
-func retryableStatus(kind opKind, status int) bool {
-	switch {
-	case status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable:
-		return true
-	case kind == opRead && status >= 500 && status <= 599 && status != http.StatusNotImplemented:
-		return true
-	}
-	return false
 }
 
 // readErrorBody reads a non-2xx body up to maxErrorBody, drains a little more
@@ -220,7 +328,8 @@ func readErrorBody(resp *http.Response) []byte {
 	return body
 }
 
-// recordRateLimit keeps the Ratelimit-* headers of an answer, if any.
+// recordRateLimit keeps the Ratelimit-* headers of an answer that carries
+// any, for Client.RateLimit.
 func (p *pipeline) recordRateLimit(h http.Header) {
 	if rl := parseRateLimit(h); rl != (RateLimit{}) {
 		p.rateLimit.Store(&rl)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -174,21 +175,28 @@ func TestRetryAfterIsAFloor(t *testing.T) {
 }
 
 // Cancelling the context during a backoff returns at once, with the context's
-// error and the last answer both matchable.
+// error and the last answer both matchable. The test cancels once the 429
+// has reached the SDK (its transport says so, not its log): from there the
+// SDK is deciding to wait 50 s, or waiting, and both must end the same way.
 func TestCancelDuringBackoff(t *testing.T) {
 	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
 		reply(w, 429, "application/json", fixture(t, "error_429.json"), "Retry-After", "50")
 	})
-	backingOff := make(chan struct{})
-	logger := slog.New(&signalHandler{msg: "quiltt: retrying", ch: backingOff})
+	answered := make(chan struct{})
+	var once sync.Once
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		once.Do(func() { close(answered) })
+		return resp, err
+	})}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	c := newGQLClient(t, srv, quiltt.WithLogger(logger))
+	c := newGQLClient(t, srv, quiltt.WithHTTPClient(hc))
 	go func() {
 		_, err := c.Accounts(ctx, nil)
 		done <- err
 	}()
-	<-backingOff
+	<-answered
 	start := time.Now()
 	cancel()
 	var err error
@@ -205,6 +213,11 @@ func TestCancelDuringBackoff(t *testing.T) {
 	assert.Equal(t, 1, te.Attempts)
 	assert.EqualValues(t, 1, srv.attempts.Load())
 }
+
+// roundTripFunc is an http.RoundTripper made of a func.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestNetworkErrorsAreRetriedForReads(t *testing.T) {
 	var n atomic.Int32
@@ -262,4 +275,43 @@ func TestContextDeadlineWhileWaitingForAnswer(t *testing.T) {
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	var te *quiltt.TransportError
 	assert.True(t, errors.As(err, &te))
+}
+
+// A redirect the SDK's policy refuses ends the call at once: the same
+// request would be redirected again, so it is not retried.
+func TestRefusedRedirectsAreNotRetried(t *testing.T) {
+	errNoRedirects := errors.New("no redirects here")
+	for name, tc := range map[string]struct {
+		target   string // where the server redirects, relative to itself
+		check    func(*http.Request, []*http.Request) error
+		requests int32 // the server must see exactly this many
+		is       error
+	}{
+		"a redirect loop":   {target: "/v1/graphql", requests: 10},
+		"a redirect to ftp": {target: "ftp://example.com/v1/graphql", requests: 1},
+		"the user's CheckRedirect error": {target: "/v1/graphql", requests: 1, is: errNoRedirects,
+			check: func(*http.Request, []*http.Request) error { return errNoRedirects }},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var n atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n.Add(1)
+				http.Redirect(w, r, tc.target, http.StatusTemporaryRedirect)
+			}))
+			t.Cleanup(srv.Close)
+			c, err := quiltt.NewClient(quiltt.WithBaseURL(srv.URL), quiltt.WithAPIKey(gqlTestKey),
+				quiltt.WithRetryWait(time.Millisecond, time.Millisecond), quiltt.WithMaxRetries(2),
+				quiltt.WithHTTPClient(&http.Client{CheckRedirect: tc.check}))
+			require.NoError(t, err)
+			t.Cleanup(c.CloseIdleConnections)
+			_, err = c.ForProfile(gqlTestProfile).Accounts(context.Background(), nil)
+			var te *quiltt.TransportError
+			require.ErrorAs(t, err, &te)
+			assert.Equal(t, 1, te.Attempts, "not retried: %v", err)
+			assert.Equal(t, tc.requests, n.Load())
+			if tc.is != nil {
+				assert.ErrorIs(t, err, tc.is)
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package quiltt
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"testing"
 	"time"
@@ -59,7 +60,7 @@ func TestBackoffStaysWithinBoundsAndGrows(t *testing.T) {
 	for n := range 12 {
 		lo := lower << n
 		for range 200 {
-			w := backoff(lower, upper, n)
+			w := retryWait(lower, upper, n, 0, rand.Uint64())
 			assert.GreaterOrEqual(t, w, lower)
 			assert.LessOrEqual(t, w, upper)
 			if lo < upper {
@@ -68,8 +69,8 @@ func TestBackoffStaysWithinBoundsAndGrows(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, time.Second, backoff(time.Second, time.Second, 5))
-	assert.Equal(t, time.Hour, backoff(time.Hour, time.Hour, 80), "no overflow")
+	assert.Equal(t, time.Second, retryWait(time.Second, time.Second, 5, 0, 1))
+	assert.Equal(t, time.Hour, retryWait(time.Hour, time.Hour, 80, 0, 1), "no overflow")
 }
 
 func TestNewErrorShapes(t *testing.T) {

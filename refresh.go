@@ -53,9 +53,10 @@ const maxRefreshBody = 4 << 10
 //     a connection refused or lost).
 //
 // errors.Is(err, ErrOutcomeUnknown) holds when Quiltt may have acted on the
-// request: a 500, 502 or 504 answer, a timeout, or a connection lost after
-// the request was written. Do not refresh again blindly: the refresh may
-// have been billed; check the balance (or wait for its webhook) first.
+// request: a 5xx answer other than 503 (500, 502, 504, …), a timeout, or a
+// connection lost after the request was written. Do not refresh again
+// blindly: the refresh may have been billed; check the balance (or wait for
+// its webhook) first.
 func (c *Client) RefreshBalance(ctx context.Context, accountID string) error {
 	return c.refresh(ctx, "RefreshBalance", accountID)
 }
@@ -70,11 +71,12 @@ func (c *Client) refresh(ctx context.Context, op, accountID string) error {
 		return fmt.Errorf("quiltt: %s: %w", op, err)
 	}
 	resp, err := c.p.do(ctx, &request{
-		op:     op,
-		kind:   opTrigger,
-		method: http.MethodPost,
-		path:   path,
-		auth:   c.p.restAuth,
+		op:       op,
+		kind:     opTrigger,
+		endpoint: c.p.api,
+		method:   http.MethodPost,
+		path:     path,
+		auth:     c.p.restAuth,
 	})
 	if err != nil {
 		return err

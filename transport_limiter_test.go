@@ -2,11 +2,15 @@ package quiltt_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/quiltt-go/quiltt"
 )
@@ -29,4 +33,107 @@ func TestLimiterWaitPastDeadline(t *testing.T) {
 	assert.Equal(t, 1, asTransportError(t, err).Attempts, "not retried")
 	assert.NoError(t, ctx.Err(), "failed before the deadline, without waiting for it")
 	assert.EqualValues(t, 1, rec.n.Load())
+}
+
+// limiterFunc is a Limiter made of a func.
+type limiterFunc func(ctx context.Context) error
+
+func (f limiterFunc) Wait(ctx context.Context) error { return f(ctx) }
+
+// errStoreDown is a fleet limiter's own failure.
+var errStoreDown = errors.New("limiter store unreachable")
+
+// WithLimiter replaces the client's rate limiter: every attempt waits on it,
+// retries included.
+func TestWithLimiterIsWaitedOnByEveryAttempt(t *testing.T) {
+	t.Parallel()
+	srv, rec := scripted(t, answer(t, 429, "429.json"), answer(t, 202, ""))
+	var waits atomic.Int32
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL+prefix),
+		quiltt.WithRetryWait(time.Millisecond, time.Millisecond),
+		quiltt.WithLimiter(limiterFunc(func(context.Context) error { waits.Add(1); return nil })))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+
+	require.NoError(t, c.ForProfile("p_1").RefreshBalance(t.Context(), "acct_1"))
+	assert.EqualValues(t, 2, rec.n.Load())
+	assert.EqualValues(t, 2, waits.Load(), "one wait per attempt")
+}
+
+// A limiter's own error keeps its cause, is no timeout although the context
+// has a deadline, sends nothing and is not retried.
+func TestWithLimiterErrorKeepsItsCause(t *testing.T) {
+	t.Parallel()
+	srv, rec := scripted(t, answer(t, 202, ""))
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL+prefix),
+		quiltt.WithLimiter(limiterFunc(func(context.Context) error { return fmt.Errorf("redis: %w", errStoreDown) })))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+
+	err = c.RefreshBalance(ctx, "acct_1")
+
+	assert.ErrorIs(t, err, errStoreDown)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded, "a store outage is not a timeout")
+	assert.NotErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown, "nothing was sent")
+	assert.Equal(t, 1, asTransportError(t, err).Attempts, "not retried")
+	assert.Zero(t, rec.n.Load())
+}
+
+// A limiter that gives up because the context ended: both its error and the
+// context's match.
+func TestWithLimiterContextEnded(t *testing.T) {
+	t.Parallel()
+	srv, rec := scripted(t, answer(t, 202, ""))
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL+prefix),
+		quiltt.WithLimiter(limiterFunc(func(ctx context.Context) error {
+			<-ctx.Done()
+			return errStoreDown // a limiter that forgets to say why
+		})))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+
+	err = c.RefreshBalance(ctx, "acct_1")
+
+	assert.ErrorIs(t, err, errStoreDown)
+	assert.ErrorIs(t, err, context.Canceled, "the context had ended")
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+	assert.Zero(t, rec.n.Load())
+}
+
+// A *rate.Limiter given WithLimiter refuses a wait past the deadline as the
+// default limiter does: at once, as a deadline.
+func TestWithLimiterRateLimiterPastDeadline(t *testing.T) {
+	t.Parallel()
+	srv, rec := scripted(t, answer(t, 202, ""))
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL+prefix),
+		quiltt.WithLimiter(rate.NewLimiter(0.5, 1)))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	require.NoError(t, c.RefreshBalance(t.Context(), "acct_1"))
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+
+	err = c.RefreshBalance(ctx, "acct_1")
+
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NoError(t, ctx.Err(), "refused at once, not at the deadline")
+	assert.EqualValues(t, 1, rec.n.Load())
+}
+
+func TestWithLimiterRejects(t *testing.T) {
+	t.Parallel()
+	var nilRate *rate.Limiter
+	for name, opts := range map[string][]quiltt.Option{
+		"nil":                       {quiltt.WithLimiter(nil)},
+		"typed nil":                 {quiltt.WithLimiter(nilRate)},
+		"WithLimiter and rate":      {quiltt.WithLimiter(rate.NewLimiter(1, 1)), quiltt.WithRateLimit(5, 1)},
+		"WithRateLimit and limiter": {quiltt.WithRateLimit(5, 1), quiltt.WithLimiter(rate.NewLimiter(1, 1))},
+	} {
+		c, err := quiltt.NewClient(append(opts, quiltt.WithAPIKey(testAPIKey))...)
+		assert.Nil(t, c, name)
+		assert.Error(t, err, name)
+	}
 }

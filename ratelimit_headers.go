@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// The Ratelimit-* and Retry-After headers, parsed. What the waits they ask
+// for mean to a call is the retry policy's business (retry_policy.go).
+
 // RateLimit is what Quiltt said of its rate budget in the Ratelimit-Limit,
 // Ratelimit-Remaining and Ratelimit-Reset headers of an answer. Its zero
 // value means the answer carried none of them.
@@ -15,11 +18,6 @@ type RateLimit struct {
 	Remaining int       // requests left in the current window
 	Reset     time.Time // when the window resets; zero when not reported
 }
-
-// maxServerWait is the longest wait the SDK accepts from Retry-After or
-// Ratelimit-Reset. A 429 or 503 that asks for more is returned at once,
-// with Error.RetryAfter set, instead of sleeping.
-const maxServerWait = time.Minute
 
 // unixThreshold tells the two readings of Ratelimit-Reset apart: Quiltt
 // documents Unix seconds, the IETF draft delta seconds. A value above it

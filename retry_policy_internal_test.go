@@ -1,0 +1,118 @@
+package quiltt
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// TestDecide is the retry policy as a table: for each kind of request, each
+// answer or failure, whether to retry, the floor the answer sets, and
+// whether the outcome is unknown.
+func TestDecide(t *testing.T) {
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	answer := func(status int, kv ...string) *http.Response {
+		return &http.Response{StatusCode: status, Header: hdr(kv...)}
+	}
+	wrap := func(err error) error { return &url.Error{Op: "Post", URL: "https://api.quiltt.io/x", Err: err} }
+	refused := wrap(&notSentError{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}})
+	lost := wrap(io.ErrUnexpectedEOF)
+	deadlineSent := wrap(context.DeadlineExceeded)
+	canceledUnsent := wrap(&notSentError{context.Canceled})
+	untrusted := wrap(x509.UnknownAuthorityError{})
+	redirects := wrap(&redirectError{reason: "stopped after 10 redirects"})
+	limiter := wrap(&limiterError{err: errors.New("store unreachable")})
+
+	type want struct {
+		retry, unknown bool
+		floor          time.Duration
+	}
+	retry := want{retry: true}
+	stop := want{}
+	unknown := want{unknown: true}
+	cases := []struct {
+		name string
+		kind opKind
+		resp *http.Response
+		err  error
+		want want
+	}{
+		{"read 200", opRead, answer(200), nil, stop},
+		{"trigger 202", opTrigger, answer(202), nil, stop},
+		{"read 400", opRead, answer(400), nil, stop},
+		{"trigger 404", opTrigger, answer(404), nil, stop},
+		{"trigger 307 (redirects are not followed)", opTrigger, answer(307), nil, stop},
+		{"read 429", opRead, answer(429), nil, retry},
+		{"trigger 429", opTrigger, answer(429), nil, retry},
+		{"read 429 Retry-After 3", opRead, answer(429, "Retry-After", "3"), nil, want{retry: true, floor: 3 * time.Second}},
+		{"trigger 429 reset in 9 s, no budget left", opTrigger, answer(429, "Ratelimit-Remaining", "0", "Ratelimit-Reset", "9"), nil,
+			want{retry: true, floor: 9 * time.Second}},
+		{"read 429 Retry-After over the cap", opRead, answer(429, "Retry-After", "120"), nil, want{floor: 120 * time.Second}},
+		{"trigger 503 Retry-After over the cap", opTrigger, answer(503, "Retry-After", "61"), nil, want{floor: 61 * time.Second}},
+		{"read 500", opRead, answer(500), nil, retry},
+		{"read 501", opRead, answer(501), nil, stop},
+		{"read 502", opRead, answer(502), nil, retry},
+		{"read 503", opRead, answer(503), nil, retry},
+		{"idempotent 500", opIdempotent, answer(500), nil, retry},
+		{"idempotent 501", opIdempotent, answer(501), nil, stop},
+		{"trigger 500", opTrigger, answer(500), nil, unknown},
+		{"trigger 501", opTrigger, answer(501), nil, unknown},
+		{"trigger 502", opTrigger, answer(502), nil, unknown},
+		{"trigger 503", opTrigger, answer(503), nil, retry},
+		{"trigger 504", opTrigger, answer(504), nil, unknown},
+		{"trigger 599", opTrigger, answer(599), nil, unknown},
+		{"read connection refused", opRead, nil, refused, retry},
+		{"trigger connection refused", opTrigger, nil, refused, retry},
+		{"read connection lost", opRead, nil, lost, retry},
+		{"idempotent connection lost", opIdempotent, nil, lost, retry},
+		{"trigger connection lost", opTrigger, nil, lost, unknown},
+		{"read deadline while waiting for the answer", opRead, nil, deadlineSent, stop},
+		{"trigger deadline while waiting for the answer", opTrigger, nil, deadlineSent, unknown},
+		{"trigger cancelled before a connection", opTrigger, nil, canceledUnsent, stop},
+		{"read certificate not trusted", opRead, nil, untrusted, stop},
+		{"trigger certificate not trusted", opTrigger, nil, wrap(&notSentError{x509.UnknownAuthorityError{}}), stop},
+		{"read redirect loop", opRead, nil, redirects, stop},
+		{"read limiter refused", opRead, nil, limiter, stop},
+		{"trigger limiter refused", opTrigger, nil, limiter, stop},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if (tc.resp == nil) == (tc.err == nil) {
+				t.Fatal("a case needs an answer or an error, not both")
+			}
+			d := decide(tc.kind, tc.resp, tc.err, now)
+			assert.Equal(t, tc.want.retry, d.retry, "retry (%s)", d.reason)
+			assert.Equal(t, tc.want.unknown, d.outcomeUnknown, "outcome unknown (%s)", d.reason)
+			assert.Equal(t, tc.want.floor, d.floor, "floor")
+			assert.NotEmpty(t, d.reason, "every decision says why")
+		})
+	}
+}
+
+// The wait the deadline rule checks and the wait the loop sleeps are one:
+// retryWait is a function of the call's seed and the retry number.
+func TestRetryWaitIsAFunctionOfTheCallAndTheRetry(t *testing.T) {
+	lower, upper := 10*time.Millisecond, time.Second
+	differs := false
+	for n := range 8 {
+		for seed := range uint64(50) {
+			w := retryWait(lower, upper, n, 0, seed)
+			assert.Equal(t, w, retryWait(lower, upper, n, 0, seed), "same call, same retry, same wait")
+			lo := min(lower<<n, upper)
+			assert.GreaterOrEqual(t, w, lo)
+			assert.LessOrEqual(t, w, min(2*lo, upper))
+			differs = differs || w != retryWait(lower, upper, n, 0, seed+1000)
+		}
+	}
+	assert.True(t, differs, "the jitter varies between calls")
+	assert.Equal(t, 3*time.Second, retryWait(lower, upper, 0, 3*time.Second, 1), "the server's floor wins")
+}
