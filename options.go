@@ -56,7 +56,7 @@ type config struct {
 	limit        rate.Limit // 0: the default for the credentials
 	burst        int
 	fresh        freshConfig // FreshBalance: WithRefreshLock, WithFreshBalancePolling
-	limiter      Limiter // WithLimiter's; replaces the rate limiter
+	limiter      Limiter     // WithLimiter's; replaces the rate limiter
 }
 
 // WithAPIKey sets the API key secret (from the Quiltt Dashboard). REST calls
@@ -139,7 +139,9 @@ func WithHTTPClient(hc *http.Client) Option {
 
 // WithAPIVersion sends Quiltt-Version: version on every request, overriding
 // the version set on the API key. NewClient fails unless version is a date
-// written YYYY-MM-DD, such as "2026-04-01".
+// written YYYY-MM-DD, such as "2026-04-01"; it logs one warning (WithLogger)
+// when the date is none of the versions Quiltt lists, 2024-01-01,
+// 2025-04-01 and 2026-04-01, and sends it all the same.
 func WithAPIVersion(version string) Option {
 	return func(c *config) error {
 		if _, err := time.Parse(time.DateOnly, version); err != nil || len(version) != len(time.DateOnly) {
