@@ -125,8 +125,9 @@ func WithAuthURL(rawURL string) Option {
 // CheckRedirect are used; the client itself is never modified. Credentials
 // are only ever attached to requests for the origin (scheme, host and port)
 // of the endpoint a call is meant for, so a redirect elsewhere does not
-// carry them, and a billable trigger never follows a redirect: its 3xx
-// answer is returned as an *Error. NewClient fails if hc is nil.
+// carry them, and a call that is not safe to repeat (RefreshBalance,
+// IssueSessionToken) never follows a redirect: its 3xx answer is returned
+// as an *Error. NewClient fails if hc is nil.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -153,9 +154,10 @@ func WithAPIVersion(version string) Option {
 }
 
 // WithMaxRetries sets how many times a failed request may be sent again,
-// DefaultMaxRetries by default; 0 disables retries. A billable trigger is
-// retried only where Quiltt cannot have acted on it, whatever n is. NewClient
-// fails if n is negative or above 100.
+// DefaultMaxRetries by default; 0 disables retries. A call that is not safe
+// to repeat (RefreshBalance, IssueSessionToken) is retried only where Quiltt
+// cannot have acted on it, whatever n is. NewClient fails if n is negative
+// or above 100.
 func WithMaxRetries(n int) Option {
 	return func(c *config) error {
 		if n < 0 || n > 100 {

@@ -113,8 +113,8 @@ func decideError(kind opKind, err error) decision {
 }
 
 // retryableStatus reports whether an answer may be retried. Reads retry 429
-// and 5xx but 501; a billable trigger retries only 429 and 503, the answers
-// that say Quiltt did not act.
+// and 5xx but 501; a trigger retries only 429 and 503, the answers that say
+// Quiltt did not act.
 func retryableStatus(kind opKind, status int) bool {
 	switch {
 	case status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable:
