@@ -92,7 +92,7 @@ func (c *Client) IssueSessionToken(ctx context.Context, p *SessionParams) (*Sess
 		return nil, err
 	}
 	status := resp.StatusCode
-	s, err := readAuthAnswer(ctx, op, resp, decodeSession)
+	s, err := readAuthAnswer(ctx, op, resp, c.p.redactor(c.p.restAuth), decodeSession)
 	if err != nil {
 		return nil, fmt.Errorf("%w (Quiltt answered %d %s: a session was issued, and counts against the Profile's limits, but its token could not be read)",
 			err, status, http.StatusText(status))
@@ -166,18 +166,19 @@ func (c *Client) IntrospectSessionToken(ctx context.Context, token string) (*Ses
 	if err := checkSessionToken(op, token); err != nil {
 		return nil, err
 	}
+	auth := bearer(token)
 	resp, err := c.p.do(ctx, &request{
 		op:       op,
 		kind:     opRead,
 		endpoint: c.p.auth,
 		method:   http.MethodPost,
 		path:     introspectSessionPath,
-		auth:     bearer(token),
+		auth:     auth,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return readAuthAnswer(ctx, op, resp, decodeSession)
+	return readAuthAnswer(ctx, op, resp, c.p.redactor(auth), decodeSession)
 }
 
 // IntrospectAPIKey asks Quiltt about the client's API key: POST
@@ -216,7 +217,7 @@ func (c *Client) IntrospectAPIKey(ctx context.Context) (*APIKeyInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return readAuthAnswer(ctx, op, resp, decodeAPIKeyInfo)
+	return readAuthAnswer(ctx, op, resp, c.p.redactor(c.p.restAuth), decodeAPIKeyInfo)
 }
 
 // checkSessionToken checks a token given as an argument, as WithSessionToken
@@ -231,19 +232,20 @@ func checkSessionToken(op, token string) error {
 // readAuthAnswer reads a 2xx answer of the auth API (at most maxAuthBody
 // bytes), closes it and decodes it. A body that fails to read or decode
 // gives an error wrapping ErrInvalidResponse (or the context's error when
-// the context ended while reading); the error never quotes the body.
-func readAuthAnswer[T any](ctx context.Context, op string, resp *http.Response, decode func([]byte) (*T, error)) (*T, error) {
+// the context ended while reading); the error never quotes the body, and
+// what it says of it goes through r all the same.
+func readAuthAnswer[T any](ctx context.Context, op string, resp *http.Response, r redactor, decode func([]byte) (*T, error)) (*T, error) {
 	body, err := io.ReadAll(newCappedBody(resp.Body, maxAuthBody))
 	resp.Body.Close()
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, fmt.Errorf("quiltt: %s: reading the answer: %w", op, ctxErr)
 		}
-		return nil, fmt.Errorf("quiltt: %s: %w: reading the body: %v", op, ErrInvalidResponse, err)
+		return nil, fmt.Errorf("quiltt: %s: %w: reading the body: %s", op, ErrInvalidResponse, r.apply(err.Error()))
 	}
 	v, err := decode(body)
 	if err != nil {
-		return nil, fmt.Errorf("quiltt: %s: %w: %v", op, ErrInvalidResponse, err)
+		return nil, fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, r.apply(err.Error()))
 	}
 	return v, nil
 }
