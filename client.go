@@ -78,6 +78,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	c := &Client{p: newPipeline(&cfg)}
 	c.setGraphQLAuth()
+	warnUnknownAPIVersion(c.p.logger, cfg.apiVersion)
 	return c, nil
 }
 

@@ -18,7 +18,8 @@ import (
 // status class, through any wrapping:
 //
 //	400, 422 → ErrBadRequest     401 → ErrUnauthorized   403 → ErrForbidden
-//	404      → ErrNotFound       429 → ErrRateLimited    5xx → ErrServer
+//	404      → ErrNotFound       409 → ErrConflict
+//	429      → ErrRateLimited    5xx → ErrServer
 //
 // Account also returns an error wrapping ErrNotFound when Quiltt answers
 // null for an unknown ID, and a *QueryError matches the sentinel of its
@@ -28,17 +29,20 @@ var (
 	ErrUnauthorized = errors.New("quiltt: unauthorized")
 	ErrForbidden    = errors.New("quiltt: forbidden")
 	ErrNotFound     = errors.New("quiltt: not found")
+	ErrConflict     = errors.New("quiltt: conflict") // 409: IssueSessionToken for a Profile being deleted
 	ErrRateLimited  = errors.New("quiltt: rate limited")
 	ErrServer       = errors.New("quiltt: server error")
 
-	// ErrOutcomeUnknown marks a failed billable trigger (RefreshBalance)
-	// whose request reached Quiltt, or may have: a 5xx answer other than 503
-	// (500, 502, 504, …), a timeout, a connection lost after the request was
-	// written, or an HTTP transport that tried to send it a second time
-	// within one attempt (HTTP/2 does after some stream resets; the SDK stops
-	// it). Quiltt may or may not have acted on it, so the SDK did not send it
-	// again. Check the account's balance, or wait for its balance.created
-	// webhook, before deciding to refresh again.
+	// ErrOutcomeUnknown marks a failed call that is not safe to repeat
+	// (RefreshBalance, billable; IssueSessionToken, counted against the
+	// Profile's session limits) whose request reached Quiltt, or may have: a
+	// 5xx answer other than 503 (500, 502, 504, …), a timeout, a connection
+	// lost after the request was written, or an HTTP transport that tried to
+	// send it a second time within one attempt (HTTP/2 does after some
+	// stream resets; the SDK stops it). Quiltt may or may not have acted on
+	// it, so the SDK did not send it again. Check the account's balance, or
+	// wait for its balance.created webhook, before deciding to refresh again;
+	// mind the session limits before issuing again.
 	ErrOutcomeUnknown = errors.New("quiltt: outcome unknown: the request may have been acted on")
 
 	// ErrInvalidResponse marks a 2xx answer whose body could not be read or
@@ -114,7 +118,7 @@ type Error struct {
 	Message          string // Quiltt's message, or the status text when the body has none
 	Instruction      string // Quiltt's hint on what to do, when given
 	ErrorID          string // errorId or error_id: quote it to Quiltt support
-	DocumentationURL string // documentationUrl, when given
+	DocumentationURL string // extensions.documentationUrl of a GraphQL answer's first error, when given
 	RequestID        string // the X-Request-Id response header, when present
 
 	// RateLimit holds the Ratelimit-* headers of the answer.
@@ -184,6 +188,8 @@ func (e *Error) Is(target error) bool {
 		return e.StatusCode == http.StatusForbidden
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
 	case ErrRateLimited:
 		return e.StatusCode == http.StatusTooManyRequests
 	case ErrServer:
@@ -248,13 +254,19 @@ func (e *TransportError) Is(target error) bool {
 }
 
 // errorBody is the JSON shape of Quiltt's error answers, REST and GraphQL.
+// Each key and where it is documented:
+//   - message, instruction, errorId: Quiltt's REST OpenAPI (2026-04-01)
+//     and the refresh endpoint's error table;
+//   - error_id: the same id as Quiltt's JS client types it;
+//   - errors: a GraphQL answer's errors[] (the GraphQL specification's
+//     response format), whose extensions Quiltt's own client reads
+//     (GraphQLError). No Quiltt document shows another key.
 type errorBody struct {
-	Message          string         `json:"message"`
-	Instruction      string         `json:"instruction"`
-	ErrorID          string         `json:"errorId"`
-	ErrorIDSnake     string         `json:"error_id"`
-	DocumentationURL string         `json:"documentationUrl"`
-	Errors           []GraphQLError `json:"errors"`
+	Message      string         `json:"message"`
+	Instruction  string         `json:"instruction"`
+	ErrorID      string         `json:"errorId"`
+	ErrorIDSnake string         `json:"error_id"`
+	Errors       []GraphQLError `json:"errors"`
 }
 
 // newError builds the *Error of a non-2xx answer from its status, headers
@@ -276,10 +288,12 @@ func newError(status int, header http.Header, body []byte, now time.Time) *Error
 			if e.ErrorID == "" {
 				e.ErrorID = eb.ErrorIDSnake
 			}
-			e.DocumentationURL = eb.DocumentationURL
 			e.GraphQLErrors = eb.Errors
-			if e.Message == "" && len(eb.Errors) > 0 {
-				e.Message = eb.Errors[0].Message
+			if len(eb.Errors) > 0 {
+				if e.Message == "" {
+					e.Message = eb.Errors[0].Message
+				}
+				e.DocumentationURL = eb.Errors[0].DocumentationURL
 			}
 		}
 		if e.Message == "" {

@@ -126,7 +126,6 @@ func (e *invalidAnswer) text(r redactor) string {
 	return r.apply(e.problem) + jsonProblem(r.error(e.cause))
 }
 
-
 // decodeAnswer checks raw against s, the data shape of its query, and
 // decodes its data into data (a pointer to the generated response type).
 //

@@ -56,7 +56,7 @@ type config struct {
 	limit        rate.Limit // 0: the default for the credentials
 	burst        int
 	fresh        freshConfig // FreshBalance: WithRefreshLock, WithFreshBalancePolling
-	limiter      Limiter // WithLimiter's; replaces the rate limiter
+	limiter      Limiter     // WithLimiter's; replaces the rate limiter
 }
 
 // WithAPIKey sets the API key secret (from the Quiltt Dashboard). REST calls
@@ -126,10 +126,10 @@ func WithAuthURL(rawURL string) Option {
 // CheckRedirect are used; the client itself is never modified. Credentials
 // are only ever attached to requests for the origin (scheme, host and port)
 // of the endpoint a call is meant for, so a redirect elsewhere does not
-// carry them, and a billable trigger never follows a redirect: its 3xx
-// answer is returned as an *Error. See RefreshBalance for what the SDK
-// guarantees of a billable trigger over a transport of your own. NewClient
-// fails if hc is nil.
+// carry them, and a call that is not safe to repeat (RefreshBalance,
+// IssueSessionToken) never follows a redirect: its 3xx answer is returned
+// as an *Error. See RefreshBalance for what the SDK guarantees of such a
+// call over a transport of your own. NewClient fails if hc is nil.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -142,7 +142,9 @@ func WithHTTPClient(hc *http.Client) Option {
 
 // WithAPIVersion sends Quiltt-Version: version on every request, overriding
 // the version set on the API key. NewClient fails unless version is a date
-// written YYYY-MM-DD, such as "2026-04-01".
+// written YYYY-MM-DD, such as "2026-04-01"; it logs one warning (WithLogger)
+// when the date is none of the versions Quiltt lists, 2024-01-01,
+// 2025-04-01 and 2026-04-01, and sends it all the same.
 func WithAPIVersion(version string) Option {
 	return func(c *config) error {
 		if _, err := time.Parse(time.DateOnly, version); err != nil || len(version) != len(time.DateOnly) {
@@ -156,9 +158,10 @@ func WithAPIVersion(version string) Option {
 }
 
 // WithMaxRetries sets how many times a failed request may be sent again,
-// DefaultMaxRetries by default; 0 disables retries. A billable trigger is
-// retried only where Quiltt cannot have acted on it, whatever n is. NewClient
-// fails if n is negative or above 100.
+// DefaultMaxRetries by default; 0 disables retries. A call that is not safe
+// to repeat (RefreshBalance, IssueSessionToken) is retried only where Quiltt
+// cannot have acted on it, whatever n is. NewClient fails if n is negative
+// or above 100.
 func WithMaxRetries(n int) Option {
 	return func(c *config) error {
 		if n < 0 || n > 100 {

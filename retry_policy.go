@@ -15,16 +15,17 @@ import (
 type opKind int
 
 const (
-	// opRead is safe to repeat: a GraphQL query.
+	// opRead is safe to repeat: a GraphQL query, introspecting a session
+	// token or the API key.
 	opRead opKind = iota
 	// opTrigger is not safe to repeat: billable (the balance refresh) or
 	// counted against a quota (issuing a session token), with no
 	// idempotency key. It is sent again only where Quiltt cannot have acted
 	// on it, and written once per attempt (see attemptGuard).
 	opTrigger
-	// opIdempotent is a request that changes or consults state but may be
-	// repeated without harm: revoking or introspecting a session token.
-	// The policy treats it as a read.
+	// opIdempotent is a request that changes state but may be repeated
+	// without harm: revoking a session token. The policy treats it as a
+	// read.
 	opIdempotent
 )
 
@@ -116,8 +117,8 @@ func decideError(kind opKind, err error) decision {
 }
 
 // retryableStatus reports whether an answer may be retried. Reads retry 429
-// and 5xx but 501; a billable trigger retries only 429 and 503, the answers
-// that say Quiltt did not act.
+// and 5xx but 501; a trigger retries only 429 and 503, the answers that say
+// Quiltt did not act.
 func retryableStatus(kind opKind, status int) bool {
 	switch {
 	case status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable:

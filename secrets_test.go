@@ -25,9 +25,10 @@ const secretWebhook = "whsec_SECRETWEBHOOK_5e4d3c"
 // leakCheck gathers every error string and log record a test produces, then
 // looks for each credential in them.
 type leakCheck struct {
-	logs   bytes.Buffer
-	texts  []string
-	logger *slog.Logger
+	logs     bytes.Buffer
+	texts    []string
+	logger   *slog.Logger
+	sessions int // Sessions the auth calls returned, printed into texts
 }
 
 func newLeakCheck() *leakCheck {
@@ -41,6 +42,30 @@ func (lc *leakCheck) add(err error) {
 	if err != nil {
 		lc.texts = append(lc.texts, err.Error(), fmt.Sprintf("%v %+v %#v %q", err, err, err, err))
 	}
+}
+
+// addAuthCalls makes every call of the auth API, the session token given
+// as an argument (withKey holds none of its own), and records their errors.
+func (lc *leakCheck) addAuthCalls(ctx context.Context, withKey, withToken *quiltt.Client) {
+	s, err := withKey.IssueSessionToken(ctx, &quiltt.SessionParams{UserID: gqlTestProfile})
+	lc.add(err)
+	if s != nil {
+		lc.sessions++
+		lc.texts = append(lc.texts, fmt.Sprintf("%v %+v %#v", s, s, *s))
+	}
+	_, err = withKey.IssueSessionToken(ctx, &quiltt.SessionParams{UserID: gqlTestProfile, Email: gqlTestToken})
+	lc.add(err)
+	for _, c := range []*quiltt.Client{withKey, withToken} {
+		lc.add(c.RevokeSessionToken(ctx, gqlTestToken))
+		s, err = c.IntrospectSessionToken(ctx, gqlTestToken)
+		lc.add(err)
+		if s != nil {
+			lc.sessions++
+			lc.texts = append(lc.texts, fmt.Sprintf("%v %+v %#v", s, s, *s))
+		}
+	}
+	_, err = withKey.IntrospectAPIKey(ctx)
+	lc.add(err)
 }
 
 func (lc *leakCheck) verify(t *testing.T) {
@@ -88,11 +113,19 @@ func TestNoCredentialInAnyErrorOrLog(t *testing.T) {
 		{200, "application/json", `{"data":null,"errors":[{"message":"%s","path":["%s"],"extensions":{"code":"UNAUTHENTICATED","instruction":"%[1]s"}}]}`},
 		{200, "application/json", `{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"%s","current":"%s"}}]}}`},
 		{202, "application/json", `{"echo":"%s %s"}`},
+		// 2xx answers of the auth API that echo the credential into a
+		// UserSession or an ApiKey of the wrong shape.
+		{201, "application/json", `{"token":"%s","userId":"%s","userUuid":1}`},
+		{200, "application/json", `{"id":"%s","environment":"%s"}`},
+		{204, "", `%s %s`},
+		// A well-formed UserSession whose token is the echoed credential:
+		// the Session must print without it.
+		{201, "application/json", `{"token":"%[2]s","userId":"p_1","userUuid":"u_1","environmentId":"env_1","expiration":1767418961,"expiresAt":"2026-01-03T05:42:41Z"}`},
 	}
 	for _, sh := range shapes {
 		srv := echoServer(t, sh.status, sh.ctype, sh.shape)
 		opts := []quiltt.Option{
-			quiltt.WithBaseURL(srv.URL), quiltt.WithLogger(lc.logger),
+			quiltt.WithBaseURL(srv.URL), quiltt.WithAuthURL(srv.URL), quiltt.WithLogger(lc.logger),
 			quiltt.WithRetryWait(time.Millisecond, time.Millisecond), quiltt.WithMaxRetries(1),
 			quiltt.WithRateLimit(rate.Inf, 1),
 		}
@@ -116,6 +149,7 @@ func TestNoCredentialInAnyErrorOrLog(t *testing.T) {
 		lc.add(err)
 		_, err = keyClient.RefreshBalances(ctx, []string{"acct_1", "acct_2"}, nil)
 		lc.add(err)
+		lc.addAuthCalls(ctx, keyClient, tokenClient)
 		keyClient.CloseIdleConnections()
 		tokenClient.CloseIdleConnections()
 	}
@@ -129,6 +163,17 @@ func TestNoCredentialInAnyErrorOrLog(t *testing.T) {
 	_, err = c.ForProfile(gqlTestProfile).Accounts(ctx, nil)
 	lc.add(err)
 	lc.add(c.RefreshBalance(ctx, "acct_1"))
+	c, err = quiltt.NewClient(quiltt.WithAuthURL(closed.URL), quiltt.WithAPIKey(gqlTestKey), quiltt.WithLogger(lc.logger),
+		quiltt.WithRetryWait(time.Millisecond, time.Millisecond))
+	require.NoError(t, err)
+	lc.addAuthCalls(ctx, c, c)
+
+	// Token arguments that cannot be tokens.
+	for _, tok := range []string{gqlTestToken + " x", "\n" + gqlTestToken, gqlTestToken + "\x00"} {
+		lc.add(c.RevokeSessionToken(ctx, tok))
+		_, err = c.IntrospectSessionToken(ctx, tok)
+		lc.add(err)
+	}
 
 	// Options that refuse a credential.
 	for _, opt := range []quiltt.Option{
@@ -169,6 +214,11 @@ func TestNoCredentialInAnyErrorOrLog(t *testing.T) {
 	lc.verify(t)
 	assert.Contains(t, lc.logs.String(), "quiltt: retrying", "the logger was in use")
 	assert.Contains(t, strings.Join(lc.texts, "\n"), "[redacted]", "echoed credentials were found and redacted")
+	for _, op := range []string{"IssueSessionToken", "RevokeSessionToken", "IntrospectSessionToken", "IntrospectAPIKey"} {
+		assert.Contains(t, lc.logs.String(), "op="+op, "the auth calls were driven")
+		assert.Contains(t, strings.Join(lc.texts, "\n"), op+": ", "the auth calls' errors were checked")
+	}
+	assert.Positive(t, lc.sessions, "a Session holding an echoed credential was printed")
 }
 
 // TestRedactionBeforeTruncation: an answer that quotes a credential where

@@ -78,7 +78,8 @@ const (
 	EnvironmentModeProduction EnvironmentMode = "PRODUCTION"
 )
 
-// Environment is the Quiltt environment a delivery comes from.
+// Environment is a Quiltt environment: the one a webhook delivery comes
+// from, or an API key belongs to (IntrospectAPIKey).
 type Environment struct {
 	ID   string          `json:"id"`
 	Name string          `json:"name"`

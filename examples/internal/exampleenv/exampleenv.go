@@ -53,7 +53,7 @@ func Open(getenv func(string) string, stderr io.Writer, fakeOpts ...quilttest.Op
 	}
 
 	fake := quilttest.NewServer(fakeOpts...)
-	client, err := quiltt.NewClient(quiltt.WithBaseURL(fake.URL()), quiltt.WithAPIKey(fake.APIKey()))
+	client, err := quiltt.NewClient(quiltt.WithBaseURL(fake.URL()), quiltt.WithAuthURL(fake.AuthURL()), quiltt.WithAPIKey(fake.APIKey()))
 	if err != nil {
 		fake.Close()
 		return nil, err

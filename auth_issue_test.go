@@ -1,0 +1,445 @@
+package quiltt_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quiltt-go/quiltt"
+	"github.com/quiltt-go/quiltt/quilttest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// newProfileParams is the SessionParams of testdata/auth/issue_new_profile.json.
+func newProfileParams() *quiltt.SessionParams {
+	return &quiltt.SessionParams{
+		UUID:        "0190b3c1-7d4e-7a21-9c3f-5e2d8a6b4f10",
+		Email:       "ada@example.com",
+		Phone:       "+14155550123",
+		Name:        "Ada",
+		Names:       &quiltt.ProfileNames{First: "Ada", Last: "Lovelace"},
+		DateOfBirth: "1990-12-10",
+		Address: &quiltt.ProfileAddress{
+			Line1: "1 Analytical Way", Line2: "Suite 2", City: "Denver", State: "CO", PostalCode: "80202", CountryCode: "US",
+		},
+		Metadata: json.RawMessage(`{"customer": "c_42"}`),
+	}
+}
+
+func TestIssueSessionTokenExistingProfile(t *testing.T) {
+	srv := newAuthFake(t)
+	c := newAuthClient(t, srv)
+	for _, userID := range []string{quilttest.DefaultProfileID, quilttest.DefaultProfileUUID} {
+		t.Run(userID, func(t *testing.T) {
+			srv.ResetRequests()
+			s, err := c.IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: userID})
+			require.NoError(t, err)
+			assert.Equal(t, quilttest.DefaultProfileID, s.UserID)
+			assert.Equal(t, quilttest.DefaultProfileUUID, s.UserUUID)
+			assert.Equal(t, "env_12quiltTestEnvironment", s.EnvironmentID)
+			end := authTestNow.Add(24 * time.Hour)
+			assert.True(t, end.Equal(s.Expiration), "expiration: %v", s.Expiration)
+			assert.True(t, end.Equal(s.ExpiresAt), "expiresAt: %v", s.ExpiresAt)
+			assert.True(t, strings.HasPrefix(s.Token(), "eyJ"), "a JWT-shaped token")
+
+			reqs := srv.Requests()
+			require.Len(t, reqs, 1)
+			assert.Equal(t, quilttest.RouteSessionIssue, reqs[0].Route)
+			assert.Equal(t, http.MethodPost, reqs[0].Method)
+			assert.Equal(t, authPrefix+"/v1/users/sessions", reqs[0].Path)
+			assert.Equal(t, quilttest.AuthAPIKey, reqs[0].Auth)
+			assert.Equal(t, "application/json", reqs[0].Header.Get("Content-Type"))
+			assert.JSONEq(t, `{"userId":"`+userID+`"}`, string(reqs[0].Body))
+			if userID == quilttest.DefaultProfileID {
+				assert.JSONEq(t, string(authFixture(t, "issue_existing_profile.json")), string(reqs[0].Body))
+			}
+
+			// The token reads the Profile's accounts.
+			reader, err := quiltt.NewClient(quiltt.WithBaseURL(srv.URL()), quiltt.WithSessionToken(s.Token()))
+			require.NoError(t, err)
+			defer reader.CloseIdleConnections()
+			accounts, err := reader.Accounts(t.Context(), nil)
+			require.NoError(t, err)
+			assert.Len(t, accounts, 2)
+		})
+	}
+}
+
+func TestIssueSessionTokenNewProfile(t *testing.T) {
+	srv := newAuthFake(t)
+	c := newAuthClient(t, srv)
+	s, err := c.IssueSessionToken(t.Context(), newProfileParams())
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(s.UserID, "p_"), s.UserID)
+	assert.NotEqual(t, quilttest.DefaultProfileID, s.UserID, "a new Profile")
+	assert.Equal(t, "0190b3c1-7d4e-7a21-9c3f-5e2d8a6b4f10", s.UserUUID)
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 1)
+	assert.JSONEq(t, string(authFixture(t, "issue_new_profile.json")), string(reqs[0].Body),
+		"every field of ProfileCreateRequest, as the OpenAPI names it")
+
+	// No field at all: a new, empty Profile.
+	srv.ResetRequests()
+	s2, err := c.IssueSessionToken(t.Context(), &quiltt.SessionParams{})
+	require.NoError(t, err)
+	assert.NotEqual(t, s.UserID, s2.UserID)
+	reqs = srv.Requests()
+	require.Len(t, reqs, 1)
+	assert.JSONEq(t, `{}`, string(reqs[0].Body))
+}
+
+// Params that cannot make a valid request are refused before anything is
+// sent, without quoting any value.
+func TestIssueSessionTokenRefusesParams(t *testing.T) {
+	srv := newScriptedAuth(t, authAnswer{status: http.StatusCreated, body: authFixture(t, "user_session.json")})
+	c := srv.client(t)
+	for name, tc := range map[string]struct {
+		p    *quiltt.SessionParams
+		says []string
+	}{
+		"nil":                {nil, []string{"nil", "&SessionParams{}"}},
+		"userId and email":   {&quiltt.SessionParams{UserID: "p_1", Email: "secret-mail@example.com"}, []string{"cannot be combined", "(Email)"}},
+		"userId and names":   {&quiltt.SessionParams{UserID: "p_1", Names: &quiltt.ProfileNames{}}, []string{"(Names)"}},
+		"userId and all":     {withUserID(newProfileParams()), []string{"(UUID, Email, Phone, Name, Names, DateOfBirth, Address, Metadata)"}},
+		"uuid":               {&quiltt.SessionParams{UUID: "0190b3c1-7d4e-7a21-9c3f-5e2d8a6b4f1"}, []string{"UUID is not a UUID"}},
+		"uuid not hex":       {&quiltt.SessionParams{UUID: "0190b3c1-7d4e-7a21-9c3f-5e2d8a6b4f1x"}, []string{"UUID is not a UUID"}},
+		"date of birth":      {&quiltt.SessionParams{DateOfBirth: "10/12/1990"}, []string{"DateOfBirth is not a YYYY-MM-DD date"}},
+		"date of birth day":  {&quiltt.SessionParams{DateOfBirth: "1990-02-30"}, []string{"DateOfBirth"}},
+		"metadata array":     {&quiltt.SessionParams{Metadata: json.RawMessage(`["x"]`)}, []string{"Metadata is not a JSON object"}},
+		"metadata null":      {&quiltt.SessionParams{Metadata: json.RawMessage(`null`)}, []string{"Metadata is not a JSON object"}},
+		"metadata invalid":   {&quiltt.SessionParams{Metadata: json.RawMessage(`{"a":`)}, []string{"Metadata is not a JSON object"}},
+		"not UTF-8":          {&quiltt.SessionParams{Name: "Ada\xff"}, []string{"Name is not UTF-8"}},
+		"address not UTF-8":  {&quiltt.SessionParams{Address: &quiltt.ProfileAddress{City: "\xc3"}}, []string{"Address.City is not UTF-8"}},
+		"several at once":    {&quiltt.SessionParams{UUID: "x", DateOfBirth: "y"}, []string{"UUID is not a UUID", "DateOfBirth"}},
+		"userId not UTF-8":   {&quiltt.SessionParams{UserID: "p_\xff"}, []string{"UserID is not UTF-8"}},
+		"names last not UTF": {&quiltt.SessionParams{Names: &quiltt.ProfileNames{Last: "\xff"}}, []string{"Names.Last is not UTF-8"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, err := c.IssueSessionToken(t.Context(), tc.p)
+			assert.Nil(t, s)
+			require.ErrorIs(t, err, quiltt.ErrInvalidSessionParams)
+			assert.Contains(t, err.Error(), "IssueSessionToken")
+			for _, say := range tc.says {
+				assert.Contains(t, err.Error(), say)
+			}
+			assert.NotContains(t, err.Error(), "secret-mail", "no value is quoted")
+		})
+	}
+	assert.Empty(t, srv.seen(), "nothing was sent")
+}
+
+func withUserID(p *quiltt.SessionParams) *quiltt.SessionParams {
+	p.UserID = "p_1"
+	return p
+}
+
+// Every documented error answer of the fake's issue route: 401, 403 (the
+// Profile's session limit), 409 (a Profile being deleted), 422.
+func TestIssueSessionTokenErrorAnswers(t *testing.T) {
+	srv := newAuthFake(t)
+	c := newAuthClient(t, srv)
+	issueURL := srv.AuthURL() + "/v1/users/sessions"
+	existing := &quiltt.SessionParams{UserID: quilttest.DefaultProfileID}
+
+	t.Run("401", func(t *testing.T) {
+		bad := newAuthClient(t, srv, quiltt.WithAPIKey("qltt_not_the_key"))
+		_, err := bad.IssueSessionToken(t.Context(), existing)
+		var e *quiltt.Error
+		require.ErrorAs(t, err, &e)
+		var want struct{ Message, Instruction string }
+		require.NoError(t, json.Unmarshal(authFixture(t, "401.json"), &want))
+		assert.Equal(t, http.StatusUnauthorized, e.StatusCode)
+		assert.Equal(t, want.Message, e.Message)
+		assert.Equal(t, want.Instruction, e.Instruction)
+		assert.Equal(t, "IssueSessionToken", e.Op)
+		assert.Equal(t, http.MethodPost, e.Method)
+		assert.Equal(t, issueURL, e.URL)
+		assert.Equal(t, 1, e.Attempts)
+		assert.ErrorIs(t, err, quiltt.ErrUnauthorized)
+		assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown)
+	})
+
+	t.Run("403 session limit", func(t *testing.T) {
+		p := &quiltt.SessionParams{UserID: quilttest.DefaultProfileUUID}
+		for i := range 10 {
+			_, err := c.IssueSessionToken(t.Context(), p)
+			require.NoError(t, err, "session %d of the hour", i+1)
+		}
+		srv.ResetRequests()
+		_, err := c.IssueSessionToken(t.Context(), p)
+		var e *quiltt.Error
+		require.ErrorAs(t, err, &e)
+		assert.Equal(t, http.StatusForbidden, e.StatusCode)
+		assert.ErrorIs(t, err, quiltt.ErrForbidden)
+		assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown)
+		assert.Contains(t, e.Instruction, "limit of sessions")
+		assert.Len(t, srv.Requests(), 1, "a 403 is not retried")
+	})
+
+	t.Run("409 profile being deleted", func(t *testing.T) {
+		fresh := newAuthFake(t)
+		fc := newAuthClient(t, fresh)
+		require.NoError(t, fresh.SetProfileDeleting(quilttest.DefaultProfileID, true))
+		_, err := fc.IssueSessionToken(t.Context(), existing)
+		var e *quiltt.Error
+		require.ErrorAs(t, err, &e)
+		assert.Equal(t, http.StatusConflict, e.StatusCode)
+		assert.ErrorIs(t, err, quiltt.ErrConflict)
+		assert.NotErrorIs(t, err, quiltt.ErrForbidden)
+		assert.NotErrorIs(t, err, quiltt.ErrBadRequest)
+		assert.Contains(t, err.Error(), "409 Conflict")
+		assert.Len(t, fresh.Requests(), 1, "a 409 is not retried")
+	})
+
+	t.Run("422 field errors", func(t *testing.T) {
+		_, err := c.IssueSessionToken(t.Context(), &quiltt.SessionParams{Email: "not an email", DateOfBirth: "2990-01-01"})
+		var e *quiltt.Error
+		require.ErrorAs(t, err, &e)
+		assert.Equal(t, http.StatusUnprocessableEntity, e.StatusCode)
+		assert.ErrorIs(t, err, quiltt.ErrBadRequest)
+		assert.Equal(t, map[string][]string{
+			"email":       {"is not an email address"},
+			"dateOfBirth": {"is in the future"},
+		}, e.Validation)
+
+		_, err = c.IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: "p_nobody"})
+		require.ErrorAs(t, err, &e)
+		assert.Equal(t, []string{"does not match a Profile"}, e.Validation["userId"])
+	})
+}
+
+// The 422 fixture decodes into Error.Validation, field by field.
+func TestIssueSessionToken422Fixture(t *testing.T) {
+	srv := newScriptedAuth(t, authAnswer{status: http.StatusUnprocessableEntity, body: authFixture(t, "422.json")})
+	_, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{Email: "x"})
+	var e *quiltt.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, map[string][]string{
+		"email":       {"is not an email address"},
+		"dateOfBirth": {"is not a date (YYYY-MM-DD)"},
+	}, e.Validation)
+	assert.Contains(t, err.Error(), "dateOfBirth: is not a date (YYYY-MM-DD); email: is not an email address")
+	assert.Len(t, srv.seen(), 1)
+}
+
+// Issuing is retried only where Quiltt cannot have acted on it.
+func TestIssueSessionTokenRetries(t *testing.T) {
+	created := authAnswer{status: http.StatusCreated, body: authFixture(t, "user_session.json")}
+	status := func(code int) authAnswer {
+		return authAnswer{status: code, body: []byte(`{"message":"` + http.StatusText(code) + `","instruction":"ours"}`)}
+	}
+	for name, tc := range map[string]struct {
+		answers  []authAnswer
+		attempts int
+		ok       bool
+		unknown  bool
+	}{
+		"503 then 201: retried":      {[]authAnswer{status(503), created}, 2, true, false},
+		"429 then 201: retried":      {[]authAnswer{status(429), created}, 2, true, false},
+		"503 four times: 4 attempts": {[]authAnswer{status(503)}, 4, false, false},
+		"500: not retried, unknown":  {[]authAnswer{status(500), created}, 1, false, true},
+		"502: not retried, unknown":  {[]authAnswer{status(502), created}, 1, false, true},
+		"504: not retried, unknown":  {[]authAnswer{status(504), created}, 1, false, true},
+		"401: not retried":           {[]authAnswer{status(401), created}, 1, false, false},
+		"403: not retried":           {[]authAnswer{status(403), created}, 1, false, false},
+		"409: not retried":           {[]authAnswer{status(409), created}, 1, false, false},
+		"422: not retried":           {[]authAnswer{status(422), created}, 1, false, false},
+		"201 answered at once":       {[]authAnswer{created}, 1, true, false},
+		"501: not retried, unknown":  {[]authAnswer{status(501), created}, 1, false, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := newScriptedAuth(t, tc.answers...)
+			s, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+			seen := srv.seen()
+			assert.Len(t, seen, tc.attempts, "POSTs")
+			for _, a := range seen {
+				assert.Equal(t, http.MethodPost, a.Method)
+				assert.Equal(t, authPrefix+"/v1/users/sessions", a.Path)
+				assert.Equal(t, "Bearer "+gqlTestKey, a.Auth)
+				assert.JSONEq(t, `{"userId":"`+gqlTestProfile+`"}`, string(a.Body), "the same body on every attempt")
+			}
+			if tc.ok {
+				require.NoError(t, err)
+				assert.Equal(t, gqlTestToken, s.Token())
+				return
+			}
+			var e *quiltt.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, tc.attempts, e.Attempts)
+			assert.Equal(t, tc.unknown, errors.Is(err, quiltt.ErrOutcomeUnknown))
+		})
+	}
+}
+
+// A lost answer after Quiltt issued the token: the call says the outcome is
+// unknown, sends nothing more, and the session did count.
+func TestIssueSessionTokenLostAnswerCounts(t *testing.T) {
+	srv := newAuthFake(t)
+	c := newAuthClient(t, srv)
+	p := &quiltt.SessionParams{UserID: quilttest.DefaultProfileID}
+
+	require.NoError(t, srv.FailNext(quilttest.RouteSessionIssue, 1, quilttest.Status(500).ActingFirst()))
+	_, err := c.IssueSessionToken(t.Context(), p)
+	require.ErrorIs(t, err, quiltt.ErrOutcomeUnknown)
+	assert.ErrorIs(t, err, quiltt.ErrServer)
+	assert.Contains(t, err.Error(), "outcome unknown")
+
+	require.NoError(t, srv.FailNext(quilttest.RouteSessionIssue, 1, quilttest.DropConnection().ActingFirst()))
+	_, err = c.IssueSessionToken(t.Context(), p)
+	var te *quiltt.TransportError
+	require.ErrorAs(t, err, &te)
+	assert.ErrorIs(t, err, quiltt.ErrOutcomeUnknown)
+	assert.Equal(t, 1, te.Attempts)
+	assert.Equal(t, []quilttest.Route{quilttest.RouteSessionIssue, quilttest.RouteSessionIssue}, routes(srv), "one POST each")
+
+	// Both sessions were issued: 8 more fill the hour's 10.
+	for i := range 8 {
+		_, err := c.IssueSessionToken(t.Context(), p)
+		require.NoError(t, err, "session %d", i+3)
+	}
+	_, err = c.IssueSessionToken(t.Context(), p)
+	assert.ErrorIs(t, err, quiltt.ErrForbidden, "the 11th of the hour")
+}
+
+// A connection that is never made is retried: Quiltt cannot have acted.
+func TestIssueSessionTokenRetriesConnectionRefused(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	c, err := quiltt.NewClient(quiltt.WithAuthURL(closed.URL), quiltt.WithAPIKey(gqlTestKey),
+		quiltt.WithRetryWait(time.Millisecond, time.Millisecond))
+	require.NoError(t, err)
+	_, err = c.IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+	var te *quiltt.TransportError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, 4, te.Attempts, "the first attempt and 3 retries")
+	assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown)
+}
+
+// A 2xx answer that is not a complete, well-formed UserSession is refused,
+// says that a session was issued, and quotes nothing of the body.
+func TestIssueSessionTokenMalformedAnswer(t *testing.T) {
+	good := authFixture(t, "user_session.json")
+	variants := map[string][]byte{
+		"not JSON":          []byte(`<html>created</html>`),
+		"truncated":         good[:len(good)/2],
+		"an array":          []byte(`[` + string(good) + `]`),
+		"null":              []byte(`null`),
+		"empty object":      []byte(`{}`),
+		"empty body":        nil,
+		"trailing data":     append(bytes.Clone(good), []byte(`{"more":1}`)...),
+		"over the cap":      append([]byte(`{"pad":"`+strings.Repeat("x", 1<<20)+`",`), good[1:]...),
+		"token with space":  withKey(t, good, "token", gqlTestToken+" x"),
+		"token a number":    withKey(t, good, "token", 42),
+		"expiration string": withKey(t, good, "expiration", "1767418961"),
+		"expiration zero":   withKey(t, good, "expiration", 0),
+		"expiration neg":    withKey(t, good, "expiration", -1767418961),
+		"expiration bool":   withKey(t, good, "expiration", true),
+		"expiresAt a date":  withKey(t, good, "expiresAt", "2026-01-03"),
+		"expiresAt number":  withKey(t, good, "expiresAt", 1767418961),
+		"userId an object":  withKey(t, good, "userId", map[string]string{"id": "p_1"}),
+	}
+	for _, key := range []string{"token", "userId", "userUuid", "environmentId", "expiration", "expiresAt"} {
+		variants["no "+key] = withoutKey(t, good, key)
+		variants[key+" null"] = withKey(t, good, key, nil)
+		if key != "expiration" {
+			variants[key+" empty"] = withKey(t, good, key, "")
+		}
+	}
+	for name, body := range variants {
+		t.Run(name, func(t *testing.T) {
+			srv := newScriptedAuth(t, authAnswer{status: http.StatusCreated, body: body})
+			s, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+			assert.Nil(t, s)
+			require.ErrorIs(t, err, quiltt.ErrInvalidResponse)
+			assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown)
+			assert.Contains(t, err.Error(), "IssueSessionToken")
+			assert.Contains(t, err.Error(), "201 Created: a session was issued")
+			assert.NotContains(t, err.Error(), gqlTestToken)
+			assert.NotContains(t, err.Error(), "xxxx", "the body is never quoted")
+			assert.Len(t, srv.seen(), 1, "a 2xx is never retried")
+		})
+	}
+
+	// What the error says is missing.
+	srv := newScriptedAuth(t, authAnswer{status: http.StatusCreated, body: withoutKey(t, withKey(t, good, "expiration", "soon"), "userUuid")})
+	_, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no userUuid")
+	assert.Contains(t, err.Error(), "expiration is not a JSON number")
+}
+
+// Well-formed variants Quiltt's schema allows decode.
+func TestIssueSessionTokenAnswerVariants(t *testing.T) {
+	good := authFixture(t, "user_session.json")
+	for name, tc := range map[string]struct {
+		body       []byte
+		expiration time.Time
+	}{
+		"fixture":             {good, time.Unix(1767418961, 0)},
+		"fractional seconds":  {withKey(t, good, "expiration", 1767418961.5), time.Unix(1767418961, 5e8)},
+		"exponent":            {withKey(t, good, "expiration", json.Number("1.767418961e9")), time.Unix(1767418961, 0)},
+		"an unknown key kept": {withKey(t, good, "scopes", []string{"read"}), time.Unix(1767418961, 0)},
+		"200 instead of 201":  {good, time.Unix(1767418961, 0)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			status := http.StatusCreated
+			if strings.HasPrefix(name, "200") {
+				status = http.StatusOK
+			}
+			srv := newScriptedAuth(t, authAnswer{status: status, body: tc.body})
+			s, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+			require.NoError(t, err)
+			assert.Equal(t, gqlTestToken, s.Token())
+			assert.Equal(t, gqlTestProfile, s.UserID)
+			assert.Equal(t, "018a72f8-5434-7262-a029-a186fb0c5f33", s.UserUUID)
+			assert.Equal(t, "env_12dCJfRbJ5qHvqLOUpmYO9", s.EnvironmentID)
+			assert.True(t, tc.expiration.Equal(s.Expiration), "%v", s.Expiration)
+			assert.True(t, time.Date(2026, 1, 3, 5, 42, 41, 0, time.UTC).Equal(s.ExpiresAt))
+		})
+	}
+}
+
+func TestIssueSessionTokenNeedsAPIKey(t *testing.T) {
+	srv := newScriptedAuth(t, authAnswer{status: http.StatusCreated, body: authFixture(t, "user_session.json")})
+	c, err := quiltt.NewClient(quiltt.WithAuthURL(srv.URL), quiltt.WithSessionToken(gqlTestToken))
+	require.NoError(t, err)
+	_, err = c.IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)
+	_, err = c.IntrospectAPIKey(t.Context())
+	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)
+	assert.Empty(t, srv.seen())
+}
+
+// withKey returns the JSON object body with key set to v.
+func withKey(t *testing.T, body []byte, key string, v any) []byte {
+	t.Helper()
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	require.NoError(t, dec.Decode(&m))
+	m[key] = v
+	out, err := json.Marshal(m)
+	require.NoError(t, err)
+	return out
+}
+
+// withoutKey returns the JSON object body without key.
+func withoutKey(t *testing.T, body []byte, key string) []byte {
+	t.Helper()
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	require.NoError(t, dec.Decode(&m))
+	require.Contains(t, m, key)
+	delete(m, key)
+	out, err := json.Marshal(m)
+	require.NoError(t, err)
+	return out
+}
