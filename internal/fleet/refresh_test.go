@@ -113,9 +113,8 @@ func runControl(t *testing.T, e *env, ids []string) int {
 	ctx := testContext(t, 30*time.Second)
 	e.api.ResetRequests()
 	const per = 5
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for r := range refreshReplicas {
+	clients := make([]*quiltt.Client, refreshReplicas)
+	for r := range clients {
 		c, err := quiltt.NewClient(
 			quiltt.WithBaseURL(e.api.URL()),
 			quiltt.WithAPIKey(e.api.APIKey()),
@@ -124,6 +123,11 @@ func runControl(t *testing.T, e *env, ids []string) int {
 		)
 		require.NoError(t, err)
 		t.Cleanup(c.CloseIdleConnections)
+		clients[r] = c
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for r, c := range clients {
 		wg.Go(func() {
 			<-start
 			_, _ = c.RefreshBalances(ctx, ids[r*per:(r+1)*per], nil) // counted at the fake

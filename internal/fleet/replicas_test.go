@@ -26,9 +26,11 @@ const (
 // the budget, as the README advises. Requests reach Quiltt later than the
 // limiter let them go, by varying delays (here, the scheduling of a busy
 // test process, which can hold a few of them for 200 ms and then send them
-// together); at exactly 25/s each such delay would leave the fake's budget
-// that much ahead for good, and at 24/s the fleet wins it back at 1.7 ms a
-// request. The wall time pays 4 %.
+// together). The fake counts its budget as a rate
+// (quilttest.WithRateLimitGCRA), and such a bunch uses up some of its
+// tolerance for bursts: at exactly 25/s the fleet would never win it back,
+// and the next delays would add up to 429s; at 24/s it wins it back at
+// 1.7 ms a request. The wall time pays 4 %.
 const fleetRate rate.Limit = 24
 
 // budgetName labels the fleet's one budget in Redis (never the API key).
