@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 20000x
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all test generate check-generated vet lint race matrix fuzz-brief fuzz bench bench-stripe
+.PHONY: all test generate check-generated vet lint race matrix fleet fuzz-brief fuzz bench bench-stripe
 
 all: test
 
@@ -25,13 +25,17 @@ vet:
 lint:
 	$(STATICCHECK) ./...
 
-## race: every test but the fault matrices, with the race detector
+## race: every test but the fault matrix and the fleet simulation (their own targets), with the race detector
 race:
-	$(GO) test -race -count=1 -timeout 8m -skip '^TestFaultMatrix' ./...
+	$(GO) test -race -count=1 -timeout 8m -skip '^(TestFaultMatrix|TestFleet)$$' ./...
 
 ## matrix: the fault matrices (every operation against every fault, HTTP/1.1, HTTP/2, TLS), with their summary lines
 matrix:
 	@scripts/matrix.sh
+
+## fleet: the fleet simulation (16 replicas on one Redis against the fake's 25 requests/s), with its summary line
+fleet:
+	@scripts/fleet.sh
 
 ## fuzz-brief: every fuzz target for FUZZTIME executions (a count: see scripts/fuzz.sh) on top of its seed corpus
 fuzz-brief:
@@ -41,8 +45,8 @@ fuzz-brief:
 fuzz:
 	@FUZZTIME=$${FUZZTIME_LONG:-5m} scripts/fuzz.sh
 
-## test: vet, generated-code check, staticcheck, race tests, the fault matrix, brief fuzzing
-test: vet check-generated lint race matrix fuzz-brief
+## test: vet, generated-code check, staticcheck, race tests, the fault matrix, the fleet simulation, brief fuzzing
+test: vet check-generated lint race matrix fleet fuzz-brief
 
 ## bench: every benchmark beside its baseline; writes BENCHMARKS.md
 bench:

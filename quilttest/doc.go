@@ -48,8 +48,9 @@
 // Every answer, on either listener, carries Ratelimit-Limit,
 // Ratelimit-Remaining and Ratelimit-Reset (Unix seconds) and echoes
 // Quiltt-Version (the request's, else the key's). Faults can be injected
-// per route (FailNext), rate limits enforced (WithRateLimit), and every
-// request is logged, credentials redacted (Requests).
+// per route (FailNext), rate limits enforced (WithRateLimit,
+// WithRateLimitGCRA), and every request is logged, credentials redacted
+// (Requests).
 //
 // # Choices where Quiltt's documents are silent
 //
@@ -101,7 +102,8 @@
 //     under no version: their shapes are not in the documents the SDK is
 //     built from.
 //   - Rate limits count fixed windows per credential (the API key, shared by
-//     Basic and Bearer, or each session token); by default they are only
+//     Basic and Bearer, or each session token), or, with WithRateLimitGCRA,
+//     a rate with bursts of the whole budget; by default they are only
 //     reported, with Quiltt's budgets (25/s, 100/s for session tokens), not
 //     enforced. No Retry-After is sent unless a Fault asks for it. A
 //     request past an enforced budget gets 429 with Ratelimit-Remaining 0

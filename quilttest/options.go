@@ -30,6 +30,7 @@ type config struct {
 	limit         int
 	window        time.Duration
 	enforce       bool
+	gcra          bool // enforce as a rate (WithRateLimitGCRA), not in fixed windows
 	apiVersion    string
 	prefix        string
 	apiListener   net.Listener // nil: a new loopback listener
@@ -125,7 +126,32 @@ func WithRateLimit(limit int, window time.Duration) Option {
 		if limit < 1 || window < time.Second {
 			return fmt.Errorf("quilttest: WithRateLimit: need limit >= 1 and window >= 1s, got %d and %v", limit, window)
 		}
-		c.limit, c.window, c.enforce = limit, window, true
+		c.limit, c.window, c.enforce, c.gcra = limit, window, true, false
+		return nil
+	}
+}
+
+// WithRateLimitGCRA enforces the budget of WithRateLimit, limit requests
+// per window and credential, as a rate rather than in fixed windows: GCRA
+// (the generic cell rate algorithm) admits up to limit requests at once,
+// as a fixed window does at its start, and then one every window/limit;
+// past that, requests are answered 429. Unlike a fixed window, it never
+// refuses a request for the moment it arrives at, only for the rate: a
+// client that keeps under the budget, one of whose requests comes late (and
+// so into the next fixed window, beside that window's own), is not refused,
+// and a client that goes over it is, whatever the phase of its requests.
+// Ratelimit-Remaining reports how many requests could come at once, and
+// Ratelimit-Reset when the whole burst could again. Quiltt documents its
+// budget as a rate ("25 requests/s") and not its algorithm.
+//
+// The last of WithRateLimit and WithRateLimitGCRA given applies. It fails
+// unless limit >= 1 and window >= 1s (the headers count in seconds).
+func WithRateLimitGCRA(limit int, window time.Duration) Option {
+	return func(c *config) error {
+		if limit < 1 || window < time.Second {
+			return fmt.Errorf("quilttest: WithRateLimitGCRA: need limit >= 1 and window >= 1s, got %d and %v", limit, window)
+		}
+		c.limit, c.window, c.enforce, c.gcra = limit, window, true, true
 		return nil
 	}
 }

@@ -16,10 +16,12 @@
 // # Running a fleet
 //
 // Give every replica the same three lines (the limiter's name is a label
-// you choose, one per API key, never the key itself):
+// you choose, one per API key, never the key itself; its rate a little
+// under Quiltt's 25/s, so that the fleet makes up for requests that reach
+// Quiltt late: see the README's "Running a fleet"):
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"}) // any redis.UniversalClient
-//	limiter, err := redisstore.NewLimiter(rdb, "prod-api-key", 25, 1)
+//	limiter, err := redisstore.NewLimiter(rdb, "prod-api-key", 24, 1)
 //	lock, err := redisstore.NewRefreshLock(rdb)
 //	claims, err := redisstore.NewClaimStore(rdb)
 //
