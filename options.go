@@ -122,8 +122,12 @@ func WithAuthURL(rawURL string) Option {
 }
 
 // WithHTTPClient sets the innermost HTTP client, where transports such as
-// OpenTelemetry's plug in. Its Transport, Timeout (per attempt), Jar and
-// CheckRedirect are used; the client itself is never modified. Credentials
+// OpenTelemetry's plug in. Its Transport, Timeout, Jar and CheckRedirect
+// are used; the client itself is never modified. Timeout bounds each
+// attempt, from the moment it leaves the rate limiter until its answer's
+// body is closed (each redirect hop gets its own): time spent queueing for
+// the rate budget does not count, and an attempt past it fails with an
+// error matching context.DeadlineExceeded. Credentials
 // are only ever attached to requests for the origin (scheme, host and port)
 // of the endpoint a call is meant for, so a redirect elsewhere does not
 // carry them, and a call that is not safe to repeat (RefreshBalance,

@@ -195,12 +195,16 @@ func (c *call) httpClient() *http.Client {
 	p := c.p
 	var rt http.RoundTripper = &attemptGuard{sends: sendsFor(c.r.kind), next: p.base}
 	rt = &credentialStage{endpoint: c.r.endpoint, auth: c.r.auth, next: rt}
+	if p.inner.Timeout > 0 {
+		rt = &timeoutStage{timeout: p.inner.Timeout, next: rt}
+	}
 	if p.limiter != nil {
 		rt = &limiterStage{limiter: p.limiter, next: rt}
 	}
 	return &http.Client{
-		Transport:     rt,
-		Timeout:       p.inner.Timeout,
+		Transport: rt,
+		// No Timeout here: the timeout stage bounds each attempt below the
+		// limiter, so a wait for the rate budget does not count against it.
 		Jar:           p.inner.Jar,
 		CheckRedirect: redirectPolicy(c.r.kind, p.inner.CheckRedirect),
 	}
