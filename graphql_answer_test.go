@@ -266,3 +266,29 @@ func TestInvalidAnswerRedactsBeforeCutting(t *testing.T) {
 	}
 	assert.Zero(t, leaks)
 }
+
+func TestInvalidSuccessBodies(t *testing.T) {
+	for name, body := range map[string][]byte{
+		"truncated":            fixture(t, "truncated.json"),
+		"html":                 fixture(t, "proxy_502.html"),
+		"empty":                nil,
+		"wrong amount type":    []byte(`{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"2024-06-09T07:40:20Z","current":"lots"}}]}}`),
+		"wrong list type":      []byte(`{"data":{"accounts":{"id":"a"}}}`),
+		"bad timestamp":        []byte(`{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"yesterday"}}]}}`),
+		"errors not a list":    []byte(`{"errors":{"message":"x"}}`),
+		"top-level array":      []byte(`[1,2,3]`),
+		"number for a label":   []byte(`{"data":{"accounts":[{"id":7}]}}`),
+		"data null, no errors": []byte(`{"data":null}`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+				reply(w, http.StatusOK, "application/json", body)
+			})
+			accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+			assert.Nil(t, accounts, "nothing half-decoded is handed out")
+			assert.ErrorIs(t, err, quiltt.ErrInvalidResponse)
+			var e *quiltt.Error
+			assert.False(t, errors.As(err, &e), "a 200 is not an *Error")
+		})
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -138,4 +140,103 @@ func TestWithLimiterRejects(t *testing.T) {
 		assert.Nil(t, c, name)
 		assert.Error(t, err, name)
 	}
+}
+
+// The client-side limiter spaces attempts at the configured rate.
+func TestRateLimiterSpacesRequests(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "account_no_balance.json"))
+	c := newGQLClient(t, srv, quiltt.WithRateLimit(50, 1)) // one every 20ms
+	start := time.Now()
+	for range 6 {
+		_, err := c.Account(context.Background(), "acct_nobal")
+		require.NoError(t, err)
+	}
+	assert.GreaterOrEqual(t, time.Since(start), 90*time.Millisecond, "5 gaps of 20ms")
+}
+
+func TestRateLimiterWaitStopsWithContext(t *testing.T) {
+	srv := newGQLServer(t, replyFixture(t, "account_no_balance.json"))
+	c := newGQLClient(t, srv, quiltt.WithRateLimit(0.01, 1)) // one per 100s
+	_, err := c.Account(context.Background(), "acct_nobal")
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err = c.Account(ctx, "acct_nobal")
+	require.Error(t, err)
+	assert.EqualValues(t, 1, srv.attempts.Load(), "the second call never went out")
+}
+
+// TestRefreshBalanceClientLimiter checks that every call of a client, and of
+// the clients derived from it, waits on one limiter: the default budget of
+// an API key (25/s), and one WithRateLimit sets.
+func TestRefreshBalanceClientLimiter(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		opts  []quiltt.Option
+		calls int
+		// span is half of (calls-1)/rate: arrivals are paced when the span
+		// is anywhere near it (unpaced, they all land within a few ms), and
+		// the half absorbs a loaded machine's scheduling delay of the first
+		// arrival, which shortens the span measured at the server.
+		span time.Duration
+	}{
+		"default 25/s":       {calls: 4, span: 60 * time.Millisecond},
+		"WithRateLimit 50/s": {opts: []quiltt.Option{quiltt.WithRateLimit(50, 1)}, calls: 8, span: 70 * time.Millisecond},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var at []time.Time
+			srv, _ := scripted(t, func(w http.ResponseWriter, _ *http.Request) {
+				mu.Lock()
+				at = append(at, time.Now())
+				mu.Unlock()
+				w.WriteHeader(http.StatusAccepted)
+			})
+			opts := append([]quiltt.Option{quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL + prefix)}, tc.opts...)
+			c, err := quiltt.NewClient(opts...)
+			require.NoError(t, err)
+			t.Cleanup(c.CloseIdleConnections)
+			derived := c.ForProfile("p_1")
+
+			var wg sync.WaitGroup
+			for i := range tc.calls {
+				cl := c
+				if i%2 == 1 {
+					cl = derived
+				}
+				wg.Go(func() { assert.NoError(t, cl.RefreshBalance(t.Context(), "acct_1")) })
+			}
+			wg.Wait()
+
+			require.Len(t, at, tc.calls)
+			first, last := at[0], at[0]
+			for _, a := range at {
+				first, last = minTime(first, a), maxTime(last, a)
+			}
+			assert.GreaterOrEqual(t, last.Sub(first), tc.span)
+		})
+	}
+}
+
+func TestWithRateLimitRejectsNonsense(t *testing.T) {
+	t.Parallel()
+	for _, o := range []quiltt.Option{quiltt.WithRateLimit(0, 1), quiltt.WithRateLimit(-1, 1), quiltt.WithRateLimit(10, 0)} {
+		_, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), o)
+		assert.Error(t, err)
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
