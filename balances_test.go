@@ -18,14 +18,16 @@ import (
 // rather than read the missing fields as zero values. accounts_full.json
 // holds the same accounts and balances with every selected field.
 func TestAccountsDocSample(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_doc_sample.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyFixture(t, "accounts_doc_sample.json"))
+	accounts, err := client.Accounts(context.Background(), nil)
 	assert.Nil(t, accounts)
 	require.ErrorIs(t, err, quiltt.ErrInvalidResponse)
 	assert.Contains(t, err.Error(), "accounts.0.balance.source is missing")
 
-	srv = newGQLServer(t, replyFixture(t, "accounts_full.json"))
-	accounts, err = newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ = setup(t)
+	gql := handleGraphQL(t, mux, replyFixture(t, "accounts_full.json"))
+	accounts, err = client.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, accounts, 2)
 
@@ -47,7 +49,7 @@ func TestAccountsDocSample(t *testing.T) {
 	require.NotNil(t, card.Balance.Limit)
 	assert.True(t, dec(t, "-15000").Equal(*card.Balance.Limit), "limit stays as reported, sign included")
 
-	reqs := srv.seen()
+	reqs := gql.seen()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, "Accounts", reqs[0].OpName)
 	assert.NotContains(t, reqs[0].Query, "balances", "the field is balance, singular")
@@ -55,8 +57,9 @@ func TestAccountsDocSample(t *testing.T) {
 }
 
 func TestAccountsEveryField(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_full.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyFixture(t, "accounts_full.json"))
+	accounts, err := client.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, accounts, 2)
 
@@ -84,8 +87,9 @@ func TestAccountsEveryField(t *testing.T) {
 }
 
 func TestAccountsNullsAreNilNotZero(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_nulls.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyFixture(t, "accounts_nulls.json"))
+	accounts, err := client.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, accounts, 2)
 
@@ -107,8 +111,9 @@ func TestAccountsNullsAreNilNotZero(t *testing.T) {
 }
 
 func TestAccountsKeepUnknownEnumValues(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_unknown_enums.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyFixture(t, "accounts_unknown_enums.json"))
+	accounts, err := client.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, accounts, 1)
 	a := accounts[0]
@@ -124,32 +129,34 @@ func TestAccountsKeepUnknownEnumValues(t *testing.T) {
 }
 
 func TestAccountWithoutBalance(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "account_no_balance.json"))
-	a, err := newGQLClient(t, srv).Account(context.Background(), "acct_nobal")
+	client, mux, _ := setup(t)
+	gql := handleGraphQL(t, mux, replyFixture(t, "account_no_balance.json"))
+	a, err := client.Account(context.Background(), "acct_nobal")
 	require.NoError(t, err)
 	assert.Nil(t, a.Balance, "no balance is nil, not a zero balance")
 	assert.Equal(t, quiltt.ClassLiability, a.Class())
-	reqs := srv.seen()
+	reqs := gql.seen()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, "acct_nobal", reqs[0].Variables["id"])
 }
 
 func TestAccountUnknownIDIsNotFound(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "account_null.json"))
-	a, err := newGQLClient(t, srv).Account(context.Background(), "acct_missing")
+	client, mux, _ := setup(t)
+	gql := handleGraphQL(t, mux, replyFixture(t, "account_null.json"))
+	a, err := client.Account(context.Background(), "acct_missing")
 	assert.Nil(t, a)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, quiltt.ErrNotFound)
 	assert.Contains(t, err.Error(), "acct_missing")
 
-	_, err = newGQLClient(t, srv).Account(context.Background(), "")
+	_, err = client.Account(context.Background(), "")
 	assert.ErrorIs(t, err, quiltt.ErrNotFound)
-	assert.Len(t, srv.seen(), 1, "an empty ID sends no request")
+	assert.Len(t, gql.seen(), 1, "an empty ID sends no request")
 }
 
 func TestAccountsFilterVariables(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_full.json"))
-	c := newGQLClient(t, srv)
+	c, mux, _ := setup(t)
+	gql := handleGraphQL(t, mux, replyFixture(t, "accounts_full.json"))
 	no := false
 	day := time.Date(2024, 1, 2, 23, 0, 0, 0, time.UTC)
 	_, err := c.Accounts(context.Background(), &quiltt.AccountFilter{
@@ -167,7 +174,7 @@ func TestAccountsFilterVariables(t *testing.T) {
 	_, err = c.Accounts(context.Background(), &quiltt.AccountFilter{})
 	require.NoError(t, err)
 
-	reqs := srv.seen()
+	reqs := gql.seen()
 	require.Len(t, reqs, 2)
 	vars, err := json.Marshal(reqs[0].Variables)
 	require.NoError(t, err)
@@ -190,10 +197,11 @@ func TestAccountsFilterVariables(t *testing.T) {
 }
 
 func TestAccountsEmptyList(t *testing.T) {
-	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
 		reply(w, http.StatusOK, "application/json", []byte(`{"data":{"accounts":[]}}`))
 	})
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	accounts, err := client.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	assert.NotNil(t, accounts)
 	assert.Empty(t, accounts)

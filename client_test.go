@@ -18,9 +18,9 @@ import (
 )
 
 func TestClientNeverPrintsItsCredentials(t *testing.T) {
-	c, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithSessionToken(gqlTestToken))
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithSessionToken(testSessionToken))
 	require.NoError(t, err)
-	p := c.ForProfile(gqlTestProfile)
+	p := c.ForProfile(testProfile)
 	var logs bytes.Buffer
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("client", "c", p, "base", c)
 	for _, s := range []string{
@@ -28,18 +28,18 @@ func TestClientNeverPrintsItsCredentials(t *testing.T) {
 		fmt.Sprintf("%v %+v %#v", *p, *p, *c),
 		logs.String(),
 	} {
-		assert.NotContains(t, s, gqlTestKey)
-		assert.NotContains(t, s, gqlTestToken)
+		assert.NotContains(t, s, testAPIKey)
+		assert.NotContains(t, s, testSessionToken)
 	}
-	assert.Contains(t, p.String(), gqlTestProfile, "the profile ID is not a secret")
-	assert.Equal(t, gqlTestProfile, p.ProfileID())
+	assert.Contains(t, p.String(), testProfile, "the profile ID is not a secret")
+	assert.Equal(t, testProfile, p.ProfileID())
 	assert.Empty(t, c.ProfileID())
 }
 
 // One client shared by 64 goroutines, under -race.
 func TestClientIsSafeForConcurrentUse(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_full.json"))
-	c := newGQLClient(t, srv)
+	c, mux, _ := setup(t)
+	gql := handleGraphQL(t, mux, replyFixture(t, "accounts_full.json"))
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for i := range 64 {
@@ -62,7 +62,7 @@ func TestClientIsSafeForConcurrentUse(t *testing.T) {
 	for err := range errs {
 		assert.NoError(t, err)
 	}
-	assert.EqualValues(t, 64, srv.attempts.Load())
+	assert.EqualValues(t, 64, gql.attempts.Load())
 }
 
 // captureT is a testify TestingT that keeps what a failed assertion says.
@@ -77,7 +77,7 @@ func (c *captureT) Errorf(format string, args ...any) {
 // field by reflection, without calling its methods), to go-spew, or to
 // testify's diff of two such structs.
 func TestClientByValueNeverShowsItsCredentials(t *testing.T) {
-	c, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithSessionToken(gqlTestToken))
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithSessionToken(testSessionToken))
 	require.NoError(t, err)
 	other, err := quiltt.NewClient(quiltt.WithAPIKey("qltt_OTHERKEY_77"), quiltt.WithSessionToken("eyJOTHER.x.y"))
 	require.NoError(t, err)
@@ -86,7 +86,7 @@ func TestClientByValueNeverShowsItsCredentials(t *testing.T) {
 		client quiltt.Client
 		Ptr    *quiltt.Client
 	}
-	p := c.ForProfile(gqlTestProfile)
+	p := c.ForProfile(testProfile)
 	mine := service{Client: *p, client: *p, Ptr: p}
 	theirs := service{Client: *other.ForProfile("p_other"), client: *other, Ptr: other}
 	testifySpew := spew.ConfigState{Indent: " ", DisablePointerAddresses: true, DisableCapacities: true, SortKeys: true, DisableMethods: true, MaxDepth: 10}
@@ -103,13 +103,13 @@ func TestClientByValueNeverShowsItsCredentials(t *testing.T) {
 		"testify's spew": testifySpew.Sdump(mine),
 		"testify's diff": strings.Join(capture.msgs, "\n"),
 	}
-	basic := base64.StdEncoding.EncodeToString([]byte(gqlTestProfile + ":" + gqlTestKey))
+	basic := base64.StdEncoding.EncodeToString([]byte(testProfile + ":" + testAPIKey))
 	for name, text := range texts {
-		for _, secret := range []string{gqlTestKey, gqlTestToken, basic} {
+		for _, secret := range []string{testAPIKey, testSessionToken, basic} {
 			assert.NotContains(t, text, secret, name)
 		}
 	}
-	assert.Contains(t, texts["spew"], gqlTestProfile, "spew walked the fields")
+	assert.Contains(t, texts["spew"], testProfile, "spew walked the fields")
 	assert.Contains(t, texts["%+v"], "client:", "fmt printed the unexported field by reflection")
 	assert.Equal(t, mine, service{Client: *p, client: *p, Ptr: p}, "copies of a client compare equal")
 }
@@ -126,7 +126,7 @@ func TestZeroClient(t *testing.T) {
 	_, err := z.Accounts(context.Background(), nil)
 	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)
 	assert.ErrorIs(t, z.RefreshBalance(context.Background(), "acct_1"), quiltt.ErrMissingCredentials)
-	_, err = z.ForProfile(gqlTestProfile).Account(context.Background(), "acct_1")
+	_, err = z.ForProfile(testProfile).Account(context.Background(), "acct_1")
 	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)
 	assert.Equal(t, quiltt.RateLimit{}, z.RateLimit())
 	z.CloseIdleConnections()

@@ -3,7 +3,6 @@ package quiltt_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,10 +54,11 @@ func TestHTTPErrorsBecomeTypedErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+			client, mux, srv := setup(t)
+			gql := handleGraphQL(t, mux, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
 				reply(w, tc.status, tc.ctype, tc.body, tc.headers...)
 			})
-			accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+			accounts, err := client.Accounts(context.Background(), nil)
 			assert.Nil(t, accounts)
 			var e *quiltt.Error
 			require.ErrorAs(t, err, &e)
@@ -69,7 +69,7 @@ func TestHTTPErrorsBecomeTypedErrors(t *testing.T) {
 			assert.Equal(t, tc.instruction, e.Instruction)
 			assert.Equal(t, tc.errorID, e.ErrorID)
 			assert.Equal(t, tc.attempts, e.Attempts)
-			assert.Equal(t, tc.attempts, int(srv.attempts.Load()), "attempts the server saw")
+			assert.Equal(t, tc.attempts, int(gql.attempts.Load()), "attempts the server saw")
 			assert.Equal(t, "Accounts", e.Op)
 			assert.Equal(t, http.MethodPost, e.Method)
 			assert.Equal(t, srv.baseURL()+"/v1/graphql", e.URL)
@@ -83,18 +83,17 @@ func TestHTTPErrorsBecomeTypedErrors(t *testing.T) {
 // Wrapping a sentinel does not repeat the package's prefix: "quiltt: Op:
 // missing credentials: …", not "quiltt: Op: quiltt: missing credentials".
 func TestErrorsSayQuilttOnce(t *testing.T) {
-	closed := httptest.NewServer(http.NotFoundHandler())
-	closed.Close()
-	keyOnly, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithBaseURL(closed.URL), quiltt.WithMaxRetries(0))
+	closed := refusedBaseURL(t)
+	keyOnly, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(closed), quiltt.WithMaxRetries(0))
 	require.NoError(t, err)
-	tokenOnly, err := quiltt.NewClient(quiltt.WithSessionToken(gqlTestToken), quiltt.WithBaseURL(closed.URL))
+	tokenOnly, err := quiltt.NewClient(quiltt.WithSessionToken(testSessionToken), quiltt.WithBaseURL(closed))
 	require.NoError(t, err)
 	var zero quiltt.Client
 	ctx := context.Background()
 	_, errNoCredentials := quiltt.NewClient()
 	_, errNoProfile := keyOnly.Accounts(ctx, nil)
 	_, errBadProfile := keyOnly.ForProfile("p:1").Account(ctx, "acct_1")
-	_, errProfileNoKey := tokenOnly.ForProfile(gqlTestProfile).Accounts(ctx, nil)
+	_, errProfileNoKey := tokenOnly.ForProfile(testProfile).Accounts(ctx, nil)
 	_, errZero := zero.Accounts(ctx, nil)
 	for name, err := range map[string]error{
 		"NewClient without credentials": errNoCredentials,

@@ -10,8 +10,9 @@ import (
 )
 
 func TestGraphQLErrorsOnly(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "errors_only.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	gql := handleGraphQL(t, mux, replyFixture(t, "errors_only.json"))
+	accounts, err := client.Accounts(context.Background(), nil)
 	assert.Nil(t, accounts)
 	var qe *quiltt.QueryError
 	require.ErrorAs(t, err, &qe)
@@ -27,14 +28,15 @@ func TestGraphQLErrorsOnly(t *testing.T) {
 	assert.ErrorIs(t, err, quiltt.ErrUnauthorized)
 	assert.NotErrorIs(t, err, quiltt.ErrNotFound)
 	assert.Contains(t, err.Error(), "Accounts")
-	assert.Len(t, srv.seen(), 1, "a GraphQL error answer is not retried")
+	assert.Len(t, gql.seen(), 1, "a GraphQL error answer is not retried")
 }
 
 // A response with both data and errors[] returns the data it holds and a
 // *QueryError with PartialData set.
 func TestGraphQLPartialData(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "errors_partial.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyFixture(t, "errors_partial.json"))
+	accounts, err := client.Accounts(context.Background(), nil)
 	var qe *quiltt.QueryError
 	require.ErrorAs(t, err, &qe)
 	assert.True(t, qe.PartialData)

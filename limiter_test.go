@@ -23,9 +23,9 @@ import (
 // an error that matches context.DeadlineExceeded, and is not retried.
 func TestLimiterWaitPastDeadline(t *testing.T) {
 	t.Parallel()
-	srv, rec := scripted(t, answer(t, 202, ""))
-	c := newClient(t, srv.URL+prefix, quiltt.WithRateLimit(0.5, 1)) // one request per 2 s
-	require.NoError(t, c.RefreshBalance(t.Context(), "acct_1"))     // takes the only token
+	c, mux, _ := setup(t, quiltt.WithRateLimit(0.5, 1)) // one request per 2 s
+	rec := handleScript(mux, accountsPath, answer(t, 202, ""))
+	require.NoError(t, c.RefreshBalance(t.Context(), "acct_1")) // takes the only token
 	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
 	defer cancel()
 
@@ -35,7 +35,7 @@ func TestLimiterWaitPastDeadline(t *testing.T) {
 	assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown, "never sent")
 	assert.Equal(t, 1, asTransportError(t, err).Attempts, "not retried")
 	assert.NoError(t, ctx.Err(), "failed before the deadline, without waiting for it")
-	assert.EqualValues(t, 1, rec.n.Load())
+	assert.EqualValues(t, 1, rec.attempts.Load())
 }
 
 // limiterFunc is a Limiter made of a func.
@@ -50,16 +50,17 @@ var errStoreDown = errors.New("limiter store unreachable")
 // retries included.
 func TestWithLimiterIsWaitedOnByEveryAttempt(t *testing.T) {
 	t.Parallel()
-	srv, rec := scripted(t, answer(t, 429, "429.json"), answer(t, 202, ""))
+	_, mux, srv := setup(t)
+	rec := handleScript(mux, accountsPath, answer(t, 429, "429.json"), answer(t, 202, ""))
 	var waits atomic.Int32
-	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL+prefix),
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.baseURL()),
 		quiltt.WithRetryWait(time.Millisecond, time.Millisecond),
 		quiltt.WithLimiter(limiterFunc(func(context.Context) error { waits.Add(1); return nil })))
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
 
 	require.NoError(t, c.ForProfile("p_1").RefreshBalance(t.Context(), "acct_1"))
-	assert.EqualValues(t, 2, rec.n.Load())
+	assert.EqualValues(t, 2, rec.attempts.Load())
 	assert.EqualValues(t, 2, waits.Load(), "one wait per attempt")
 }
 
@@ -67,8 +68,9 @@ func TestWithLimiterIsWaitedOnByEveryAttempt(t *testing.T) {
 // has a deadline, sends nothing and is not retried.
 func TestWithLimiterErrorKeepsItsCause(t *testing.T) {
 	t.Parallel()
-	srv, rec := scripted(t, answer(t, 202, ""))
-	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL+prefix),
+	_, mux, srv := setup(t)
+	rec := handleScript(mux, accountsPath, answer(t, 202, ""))
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.baseURL()),
 		quiltt.WithLimiter(limiterFunc(func(context.Context) error { return fmt.Errorf("redis: %w", errStoreDown) })))
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
@@ -81,7 +83,7 @@ func TestWithLimiterErrorKeepsItsCause(t *testing.T) {
 	assert.NotErrorIs(t, err, context.Canceled)
 	assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown, "nothing was sent")
 	assert.Equal(t, 1, asTransportError(t, err).Attempts, "not retried")
-	assert.Zero(t, rec.n.Load())
+	assert.Zero(t, rec.attempts.Load())
 	assert.Equal(t, 1, strings.Count(err.Error(), "quiltt:"), "one prefix: %v", err)
 }
 
@@ -89,8 +91,9 @@ func TestWithLimiterErrorKeepsItsCause(t *testing.T) {
 // context's match.
 func TestWithLimiterContextEnded(t *testing.T) {
 	t.Parallel()
-	srv, rec := scripted(t, answer(t, 202, ""))
-	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL+prefix),
+	_, mux, srv := setup(t)
+	rec := handleScript(mux, accountsPath, answer(t, 202, ""))
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.baseURL()),
 		quiltt.WithLimiter(limiterFunc(func(ctx context.Context) error {
 			<-ctx.Done()
 			return errStoreDown // a limiter that forgets to say why
@@ -104,15 +107,16 @@ func TestWithLimiterContextEnded(t *testing.T) {
 	assert.ErrorIs(t, err, errStoreDown)
 	assert.ErrorIs(t, err, context.Canceled, "the context had ended")
 	assert.NotErrorIs(t, err, context.DeadlineExceeded)
-	assert.Zero(t, rec.n.Load())
+	assert.Zero(t, rec.attempts.Load())
 }
 
 // A *rate.Limiter given WithLimiter refuses a wait past the deadline as the
 // default limiter does: at once, as a deadline.
 func TestWithLimiterRateLimiterPastDeadline(t *testing.T) {
 	t.Parallel()
-	srv, rec := scripted(t, answer(t, 202, ""))
-	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL+prefix),
+	_, mux, srv := setup(t)
+	rec := handleScript(mux, accountsPath, answer(t, 202, ""))
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.baseURL()),
 		quiltt.WithLimiter(rate.NewLimiter(0.5, 1)))
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
@@ -124,7 +128,7 @@ func TestWithLimiterRateLimiterPastDeadline(t *testing.T) {
 
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.NoError(t, ctx.Err(), "refused at once, not at the deadline")
-	assert.EqualValues(t, 1, rec.n.Load())
+	assert.EqualValues(t, 1, rec.attempts.Load())
 }
 
 func TestWithLimiterRejects(t *testing.T) {
@@ -144,8 +148,8 @@ func TestWithLimiterRejects(t *testing.T) {
 
 // The client-side limiter spaces attempts at the configured rate.
 func TestRateLimiterSpacesRequests(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "account_no_balance.json"))
-	c := newGQLClient(t, srv, quiltt.WithRateLimit(50, 1)) // one every 20ms
+	c, mux, _ := setup(t, quiltt.WithRateLimit(50, 1)) // one every 20ms
+	handleGraphQL(t, mux, replyFixture(t, "account_no_balance.json"))
 	start := time.Now()
 	for range 6 {
 		_, err := c.Account(context.Background(), "acct_nobal")
@@ -155,15 +159,15 @@ func TestRateLimiterSpacesRequests(t *testing.T) {
 }
 
 func TestRateLimiterWaitStopsWithContext(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "account_no_balance.json"))
-	c := newGQLClient(t, srv, quiltt.WithRateLimit(0.01, 1)) // one per 100s
+	c, mux, _ := setup(t, quiltt.WithRateLimit(0.01, 1)) // one per 100s
+	gql := handleGraphQL(t, mux, replyFixture(t, "account_no_balance.json"))
 	_, err := c.Account(context.Background(), "acct_nobal")
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, err = c.Account(ctx, "acct_nobal")
 	require.Error(t, err)
-	assert.EqualValues(t, 1, srv.attempts.Load(), "the second call never went out")
+	assert.EqualValues(t, 1, gql.attempts.Load(), "the second call never went out")
 }
 
 // TestRefreshBalanceClientLimiter checks that every call of a client, and of
@@ -187,13 +191,14 @@ func TestRefreshBalanceClientLimiter(t *testing.T) {
 			t.Parallel()
 			var mu sync.Mutex
 			var at []time.Time
-			srv, _ := scripted(t, func(w http.ResponseWriter, _ *http.Request) {
+			_, mux, srv := setup(t)
+			mux.HandleFunc(accountsPath, func(w http.ResponseWriter, _ *http.Request) {
 				mu.Lock()
 				at = append(at, time.Now())
 				mu.Unlock()
 				w.WriteHeader(http.StatusAccepted)
 			})
-			opts := append([]quiltt.Option{quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL + prefix)}, tc.opts...)
+			opts := append([]quiltt.Option{quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.baseURL())}, tc.opts...)
 			c, err := quiltt.NewClient(opts...)
 			require.NoError(t, err)
 			t.Cleanup(c.CloseIdleConnections)

@@ -14,17 +14,17 @@ import (
 )
 
 func TestNewClientValidatesEveryOption(t *testing.T) {
-	key := quiltt.WithAPIKey(gqlTestKey)
+	key := quiltt.WithAPIKey(testAPIKey)
 	cases := map[string][]quiltt.Option{
 		"no credentials":             {},
 		"empty key":                  {quiltt.WithAPIKey("")},
-		"key with newline":           {quiltt.WithAPIKey(gqlTestKey + "\n")},
+		"key with newline":           {quiltt.WithAPIKey(testAPIKey + "\n")},
 		"key with space":             {quiltt.WithAPIKey("qltt_a b")},
 		"empty token":                {quiltt.WithSessionToken("")},
 		"unparsable URL":             {key, quiltt.WithBaseURL("http://[::1")},
 		"no scheme":                  {key, quiltt.WithBaseURL("api.quiltt.io")},
 		"ftp":                        {key, quiltt.WithBaseURL("ftp://api.quiltt.io")},
-		"credentials in URL":         {key, quiltt.WithBaseURL("https://user:" + gqlTestKey + "@api.quiltt.io")},
+		"credentials in URL":         {key, quiltt.WithBaseURL("https://user:" + testAPIKey + "@api.quiltt.io")},
 		"query in URL":               {key, quiltt.WithBaseURL("https://api.quiltt.io?x=1")},
 		"fragment in URL":            {key, quiltt.WithBaseURL("https://api.quiltt.io#x")},
 		"plain http to remote host":  {key, quiltt.WithBaseURL("http://api.quiltt.io")},
@@ -44,7 +44,7 @@ func TestNewClientValidatesEveryOption(t *testing.T) {
 			c, err := quiltt.NewClient(opts...)
 			assert.Nil(t, c)
 			require.Error(t, err)
-			assert.NotContains(t, err.Error(), gqlTestKey, "no secret in the error")
+			assert.NotContains(t, err.Error(), testAPIKey, "no secret in the error")
 		})
 	}
 	_, err := quiltt.NewClient(quiltt.WithAPIKey(""), quiltt.WithMaxRetries(-3))
@@ -56,8 +56,8 @@ func TestNewClientValidatesEveryOption(t *testing.T) {
 
 func TestNewClientAcceptsValidOptions(t *testing.T) {
 	c, err := quiltt.NewClient(
-		quiltt.WithAPIKey(gqlTestKey),
-		quiltt.WithSessionToken(gqlTestToken),
+		quiltt.WithAPIKey(testAPIKey),
+		quiltt.WithSessionToken(testSessionToken),
 		quiltt.WithBaseURL("https://api.quiltt.io/"),
 		quiltt.WithHTTPClient(&http.Client{}),
 		quiltt.WithAPIVersion("2026-04-01"),
@@ -69,7 +69,7 @@ func TestNewClientAcceptsValidOptions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "quiltt.Client{https://api.quiltt.io, API key and session token}", c.String())
 	for _, h := range []string{"http://127.0.0.1:8080", "http://localhost", "http://[::1]:9/x"} {
-		_, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithBaseURL(h))
+		_, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(h))
 		assert.NoError(t, err, "plain http is fine on loopback: %s", h)
 	}
 }
@@ -86,12 +86,12 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestWithHTTPClientIsUsedAndNotMutated(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_full.json"))
 	tr := &countingTransport{next: http.DefaultTransport}
 	jar := http.CookieJar(nil)
 	hc := &http.Client{Transport: tr, Timeout: 7 * time.Second, Jar: jar}
 	before := *hc
-	c := newGQLClient(t, srv, quiltt.WithHTTPClient(hc))
+	c, mux, _ := setup(t, quiltt.WithHTTPClient(hc))
+	handleGraphQL(t, mux, replyFixture(t, "accounts_full.json"))
 	_, err := c.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, tr.n.Load(), "the user's transport carried the request")
@@ -104,7 +104,7 @@ func TestWithHTTPClientIsUsedAndNotMutated(t *testing.T) {
 // URL, never reaches the option's error: it says what is wrong, not what
 // was given.
 func TestOptionErrorsNeverQuoteTheValue(t *testing.T) {
-	key := gqlTestKey
+	key := testAPIKey
 	for name, opt := range map[string]quiltt.Option{
 		"WithAPIKey, a newline":          quiltt.WithAPIKey(key + "\n"),
 		"WithSessionToken, a space":      quiltt.WithSessionToken(key + " x"),
@@ -133,11 +133,11 @@ func TestOptionErrorsNeverQuoteTheValue(t *testing.T) {
 // WithAuthURL is checked as WithBaseURL is; a valid one is accepted.
 func TestWithAuthURL(t *testing.T) {
 	for _, bad := range []string{"", "auth.quiltt.io", "ftp://auth.quiltt.io", "http://auth.quiltt.io", "https://auth.quiltt.io?x=1"} {
-		_, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithAuthURL(bad))
+		_, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithAuthURL(bad))
 		assert.Error(t, err, "%q", bad)
 	}
 	for _, good := range []string{quiltt.DefaultAuthURL, "https://auth.quiltt.io/", "http://127.0.0.1:8081/auth"} {
-		_, err := quiltt.NewClient(quiltt.WithAPIKey(gqlTestKey), quiltt.WithAuthURL(good))
+		_, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithAuthURL(good))
 		assert.NoError(t, err, good)
 	}
 }

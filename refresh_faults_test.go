@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"syscall"
@@ -189,13 +188,13 @@ func runFault(t *testing.T, tc faultCase) {
 	if tc.serve != nil {
 		base, seen = tc.serve(t)
 	} else {
-		var srv *httptest.Server
-		srv, rec = scripted(t, tc.replies...)
-		base = srv.URL + prefix
-		seen = func() int { return int(rec.n.Load()) }
+		_, mux, srv := setup(t)
+		rec = handleScript(mux, accountsPath, tc.replies...)
+		base = srv.baseURL()
+		seen = func() int { return int(rec.attempts.Load()) }
 	}
 	logs := &logBuffer{}
-	c := newClient(t, base, quiltt.WithLogger(logs.logger()))
+	c := newClient(t, base, quiltt.WithMaxRetries(2), quiltt.WithLogger(logs.logger())) // so a retried fault is seen 3 times
 	ctx := t.Context()
 	if tc.timeout > 0 {
 		var cancel context.CancelFunc
@@ -277,11 +276,7 @@ func truncated(raw string) http.HandlerFunc {
 // refusedServer is an address where a listener was, closed: every dial is
 // refused.
 func refusedServer(t *testing.T) (string, func() int) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return "http://" + addr + prefix, func() int { return 0 }
+	return refusedBaseURL(t), func() int { return 0 }
 }
 
 // resetServer accepts connections and resets them, without a response, as
@@ -309,14 +304,15 @@ func resetServer(t *testing.T) (string, func() int) {
 		}
 	}()
 	t.Cleanup(func() { _ = ln.Close(); <-done })
-	return "http://" + ln.Addr().String() + prefix, func() int { mu.Lock(); defer mu.Unlock(); return n }
+	return "http://" + ln.Addr().String() + basePath, func() int { mu.Lock(); defer mu.Unlock(); return n }
 }
 
 // slowServer answers only after the test ends: its handler blocks until
 // released in cleanup (or the client goes away).
 func slowServer(t *testing.T) (string, func() int) {
 	release := make(chan struct{})
-	srv, rec := scripted(t, func(w http.ResponseWriter, r *http.Request) {
+	_, mux, srv := setup(t)
+	rec := handleScript(mux, accountsPath, func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -324,25 +320,26 @@ func slowServer(t *testing.T) (string, func() int) {
 		w.WriteHeader(http.StatusAccepted)
 	})
 	t.Cleanup(func() { close(release) }) // runs before srv.Close
-	return srv.URL + prefix, func() int { return int(rec.n.Load()) }
+	return srv.baseURL(), func() int { return int(rec.attempts.Load()) }
 }
 
 // A billable trigger never follows a redirect: 307 and 308 would send the
 // POST again to the new location.
 func TestRefreshBalanceDoesNotFollowRedirects(t *testing.T) {
 	for _, status := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect, http.StatusFound} {
-		srv, rec := scripted(t, func(w http.ResponseWriter, r *http.Request) {
+		c, mux, _ := setup(t)
+		rec := handleScript(mux, accountsPath, func(w http.ResponseWriter, r *http.Request) {
 			if strings.HasSuffix(r.URL.Path, "/moved") {
 				w.WriteHeader(http.StatusAccepted)
 				return
 			}
-			http.Redirect(w, r, r.URL.Path+"/moved", status)
+			http.Redirect(w, r, basePath+r.URL.Path+"/moved", status)
 		})
-		err := newClient(t, srv.URL+prefix).RefreshBalance(t.Context(), "acct_1")
+		err := c.RefreshBalance(t.Context(), "acct_1")
 		var e *quiltt.Error
 		require.ErrorAs(t, err, &e, "status %d", status)
 		assert.Equal(t, status, e.StatusCode)
 		assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown, "a redirect is a definite answer")
-		assert.EqualValues(t, 1, rec.n.Load(), "the redirect target was never asked (status %d)", status)
+		assert.EqualValues(t, 1, rec.attempts.Load(), "the redirect target was never asked (status %d)", status)
 	}
 }

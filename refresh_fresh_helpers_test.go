@@ -39,7 +39,7 @@ func deadline(t *testing.T) context.Context {
 // absolute-path bugs fail.
 func freshServer(t *testing.T, opts ...quilttest.Option) *quilttest.Server {
 	t.Helper()
-	return quilttest.NewTestServer(t, append([]quilttest.Option{quilttest.WithPathPrefix("/prefix")}, opts...)...)
+	return quilttest.NewTestServer(t, append([]quilttest.Option{quilttest.WithPathPrefix(basePath)}, opts...)...)
 }
 
 // freshClient is a client of s, as its default profile, with fast retries

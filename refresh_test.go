@@ -18,31 +18,33 @@ import (
 
 func TestRefreshBalanceRequest(t *testing.T) {
 	t.Parallel()
-	var got http.Header
-	srv, rec := scripted(t, func(w http.ResponseWriter, r *http.Request) {
-		got = r.Header.Clone()
+	c, mux, _ := setup(t, quiltt.WithAPIVersion("2026-04-01"))
+	var uri, userAgent string
+	var contentLength int64
+	var n int
+	mux.HandleFunc(accountsPath, func(w http.ResponseWriter, r *http.Request) {
+		n++
+		uri, userAgent, contentLength = r.RequestURI, r.Header.Get("User-Agent"), r.ContentLength
+		testMethod(t, r, http.MethodPost)
+		testHeader(t, r, "Authorization", "Bearer "+testAPIKey)
+		testHeader(t, r, "Quiltt-Version", "2026-04-01")
+		testHeader(t, r, "Content-Type", "") // no body, no content type
+		testBody(t, r, "")
 		w.WriteHeader(http.StatusAccepted)
 	})
-	c := newClient(t, srv.URL+prefix, quiltt.WithAPIVersion("2026-04-01"))
 
 	require.NoError(t, c.RefreshBalance(t.Context(), "acct_?#%é"))
 
-	seen := rec.seen()
-	require.Len(t, seen, 1)
-	assert.Equal(t, prefix+"/v1/accounts/acct_%3F%23%25%C3%A9/balances/refresh", seen[0].URI)
-	assert.Equal(t, http.MethodPost, seen[0].Method)
-	assert.Equal(t, int64(0), seen[0].ContentLength)
-	assert.Empty(t, seen[0].Body)
-	assert.Equal(t, "Bearer "+testAPIKey, got.Get("Authorization"))
-	assert.Equal(t, "2026-04-01", got.Get("Quiltt-Version"))
-	assert.True(t, strings.HasPrefix(got.Get("User-Agent"), "quiltt-go/"), got.Get("User-Agent"))
-	assert.Empty(t, got.Get("Content-Type"), "no body, no content type")
+	require.Equal(t, 1, n)
+	assert.Equal(t, basePath+"/v1/accounts/acct_%3F%23%25%C3%A9/balances/refresh", uri)
+	assert.Equal(t, int64(0), contentLength)
+	assert.True(t, strings.HasPrefix(userAgent, "quiltt-go/"), userAgent)
 }
 
 func TestRefreshBalanceInvalidID(t *testing.T) {
 	t.Parallel()
-	srv, rec := scripted(t, answer(t, 202, ""))
-	c := newClient(t, srv.URL+prefix)
+	c, mux, _ := setup(t)
+	rec := handleScript(mux, accountsPath, answer(t, 202, ""))
 	for _, id := range []string{"", ".", "..", "acct/1", `acct\1`, "acct 1", "acct\n1", "acct\x7f", "acct\u00851", "\xff", strings.Repeat("a", 257)} {
 		err := c.RefreshBalance(t.Context(), id)
 		assert.ErrorIs(t, err, quiltt.ErrInvalidAccountID, "%q", id)
@@ -50,13 +52,14 @@ func TestRefreshBalanceInvalidID(t *testing.T) {
 			assert.NotContains(t, err.Error(), id)
 		}
 	}
-	assert.Zero(t, rec.n.Load(), "no request for an invalid ID")
+	assert.Zero(t, rec.attempts.Load(), "no request for an invalid ID")
 }
 
 func TestRefreshBalanceNeedsAPIKey(t *testing.T) {
 	t.Parallel()
-	srv, rec := scripted(t, answer(t, 202, ""))
-	c, err := quiltt.NewClient(quiltt.WithSessionToken("session.jwt.token"), quiltt.WithBaseURL(srv.URL+prefix))
+	_, mux, srv := setup(t)
+	rec := handleScript(mux, accountsPath, answer(t, 202, ""))
+	c, err := quiltt.NewClient(quiltt.WithSessionToken("session.jwt.token"), quiltt.WithBaseURL(srv.baseURL()))
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
 
@@ -64,7 +67,7 @@ func TestRefreshBalanceNeedsAPIKey(t *testing.T) {
 	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)
 	assert.Contains(t, err.Error(), "API key")
 	assert.NotContains(t, err.Error(), "session.jwt.token")
-	assert.Zero(t, rec.n.Load())
+	assert.Zero(t, rec.attempts.Load())
 }
 
 // TestRefreshBalanceServerWait checks that a 429's Retry-After, and a
@@ -87,12 +90,12 @@ func TestRefreshBalanceServerWait(t *testing.T) {
 					next(w, r)
 				}
 			}
-			srv, rec := scripted(t, stamp(answer(t, 429, "429.json", header...)), stamp(answer(t, 202, "")))
-			c := newClient(t, srv.URL+prefix)
+			c, mux, _ := setup(t)
+			rec := handleScript(mux, accountsPath, stamp(answer(t, 429, "429.json", header...)), stamp(answer(t, 202, "")))
 
 			require.NoError(t, c.RefreshBalance(t.Context(), "acct_1"))
-			require.EqualValues(t, 2, rec.n.Load())
-			assert.GreaterOrEqual(t, at[1].Sub(at[0]), 900*time.Millisecond, "the server's wait, not the 1-5 ms backoff")
+			require.EqualValues(t, 2, rec.attempts.Load())
+			assert.GreaterOrEqual(t, at[1].Sub(at[0]), 900*time.Millisecond, "the server's wait, not the 1-2 ms backoff")
 		})
 	}
 }
@@ -117,9 +120,9 @@ func (h *signalHandler) Handle(_ context.Context, r slog.Record) error {
 
 func TestRefreshBalanceCancelDuringBackoff(t *testing.T) {
 	t.Parallel()
-	srv, rec := scripted(t, answer(t, 429, "429.json", "Retry-After", "30"))
 	retrying := &signalHandler{msg: "quiltt: retrying", ch: make(chan struct{})}
-	c := newClient(t, srv.URL+prefix, quiltt.WithLogger(slog.New(retrying)))
+	c, mux, _ := setup(t, quiltt.WithLogger(slog.New(retrying)))
+	rec := handleScript(mux, accountsPath, answer(t, 429, "429.json", "Retry-After", "30"))
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {
 		<-retrying.ch // the client has decided to wait 30 s
@@ -130,7 +133,7 @@ func TestRefreshBalanceCancelDuringBackoff(t *testing.T) {
 	err := c.RefreshBalance(ctx, "acct_1")
 
 	assert.Less(t, time.Since(start), 5*time.Second, "returns when cancelled, not after 30 s")
-	assert.EqualValues(t, 1, rec.n.Load())
+	assert.EqualValues(t, 1, rec.attempts.Load())
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.ErrorIs(t, err, quiltt.ErrRateLimited, "the last answer is kept")
 	assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown)
@@ -139,9 +142,9 @@ func TestRefreshBalanceCancelDuringBackoff(t *testing.T) {
 func TestRefreshBalanceRateLimitHeaders(t *testing.T) {
 	t.Parallel()
 	reset := time.Now().Add(time.Hour).Unix()
-	srv, _ := scripted(t, answer(t, 202, "", "Ratelimit-Limit", "25", "Ratelimit-Remaining", "24",
+	c, mux, _ := setup(t)
+	handleScript(mux, accountsPath, answer(t, 202, "", "Ratelimit-Limit", "25", "Ratelimit-Remaining", "24",
 		"Ratelimit-Reset", strconv.FormatInt(reset, 10)))
-	c := newClient(t, srv.URL+prefix)
 	assert.Equal(t, quiltt.RateLimit{}, c.RateLimit(), "none seen yet")
 
 	require.NoError(t, c.ForProfile("p_1").RefreshBalance(t.Context(), "acct_1"))
