@@ -43,6 +43,14 @@ const (
 type freshConfig struct {
 	lock             RefreshLock
 	pollMin, pollMax time.Duration
+	hooks            freshHooks
+}
+
+// freshHooks are called where FreshBalance logs logFreshJoin and
+// logFreshWait, so that tests can wait for concurrent calls to reach those
+// points without reading the log. Only tests set them (export_test.go).
+type freshHooks struct {
+	joined, waiting func(accountID string)
 }
 
 // WithRefreshLock sets the RefreshLock through which FreshBalance shares
@@ -83,6 +91,7 @@ func WithFreshBalancePolling(min, max time.Duration) Option {
 type freshState struct {
 	lock             RefreshLock
 	pollMin, pollMax time.Duration
+	hooks            freshHooks
 
 	mu      sync.Mutex
 	flights map[string]*freshFlight
@@ -93,6 +102,7 @@ func newFreshState(cfg freshConfig) *freshState {
 		lock:    cfg.lock,
 		pollMin: cfg.pollMin,
 		pollMax: cfg.pollMax,
+		hooks:   cfg.hooks,
 		flights: make(map[string]*freshFlight),
 	}
 	if fs.lock == nil {
@@ -197,6 +207,9 @@ func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time
 			return c.leadFlight(ctx, op, accountID, key, f, seen, maxAge)
 		}
 		c.p.logger.LogAttrs(ctx, slog.LevelDebug, logFreshJoin, slog.String("account_id", accountID))
+		if fs.hooks.joined != nil {
+			fs.hooks.joined(accountID)
+		}
 		select {
 		case <-f.done:
 		case <-ctx.Done():
@@ -281,6 +294,9 @@ func (c *Client) refreshHolding(ctx context.Context, op, accountID string, seen 
 func (c *Client) awaitHolder(ctx context.Context, op, accountID string, seen *Balance, maxAge time.Duration) (b *Balance, found bool, err error) {
 	fs := c.p.fresh
 	c.p.logger.LogAttrs(ctx, slog.LevelDebug, logFreshWait, slog.String("account_id", accountID))
+	if fs.hooks.waiting != nil {
+		fs.hooks.waiting(accountID)
+	}
 	for wait := fs.pollMin; ; wait = nextPoll(wait, fs.pollMax) {
 		wctx, cancel := context.WithTimeout(ctx, wait)
 		werr := fs.lock.Wait(wctx, accountID)

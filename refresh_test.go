@@ -2,7 +2,6 @@ package quiltt_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -100,33 +99,23 @@ func TestRefreshBalanceServerWait(t *testing.T) {
 	}
 }
 
-// signalHandler is a slog handler that closes a channel on the first record
-// with the given message.
-type signalHandler struct {
-	msg  string
-	once sync.Once
-	ch   chan struct{}
-}
-
-func (h *signalHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h *signalHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h *signalHandler) WithGroup(string) slog.Handler            { return h }
-func (h *signalHandler) Handle(_ context.Context, r slog.Record) error {
-	if r.Message == h.msg {
-		h.once.Do(func() { close(h.ch) })
-	}
-	return nil
-}
-
+// Cancelling the context during the backoff after a 429 returns at once.
+// The test cancels once the 429 has reached the SDK (its transport says so):
+// from there the SDK is deciding to wait 30 s, or waiting, and both must
+// end the same way.
 func TestRefreshBalanceCancelDuringBackoff(t *testing.T) {
 	t.Parallel()
-	retrying := &signalHandler{msg: "quiltt: retrying", ch: make(chan struct{})}
-	c, mux, _ := setup(t, quiltt.WithLogger(slog.New(retrying)))
+	hc, answered := firstAnswer(t)
+	c, mux, _ := setup(t, quiltt.WithHTTPClient(hc))
 	rec := handleScript(mux, accountsPath, answer(t, 429, "429.json", "Retry-After", "30"))
 	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
 	go func() {
-		<-retrying.ch // the client has decided to wait 30 s
-		cancel()
+		select {
+		case <-answered: // the 429 is in: the client decides to wait 30 s
+			cancel()
+		case <-ctx.Done():
+		}
 	}()
 
 	start := time.Now()
