@@ -126,7 +126,6 @@ func (e *invalidAnswer) text(r redactor) string {
 	return r.apply(e.problem) + jsonProblem(r.error(e.cause))
 }
 
-
 // decodeAnswer checks raw against s, the data shape of its query, and
 // decodes its data into data (a pointer to the generated response type).
 //
@@ -264,7 +263,7 @@ type refusedAnswer struct {
 
 func (e *refusedAnswer) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "quiltt: %s: %v: %s", e.op, ErrInvalidResponse, e.problem)
+	fmt.Fprintf(&b, "quiltt: %s: %s: %s", e.op, bareText(ErrInvalidResponse), e.problem)
 	if e.qe != nil {
 		b.WriteString("; the answer also carried GraphQL errors: ")
 		e.qe.writeEntries(&b)

@@ -184,13 +184,13 @@ type freshFlight struct {
 func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time.Duration) (*Balance, error) {
 	const op = "FreshBalance"
 	if maxAge < 0 {
-		return nil, fmt.Errorf("quiltt: %s: maxAge %v is negative", op, maxAge)
+		return nil, errorf("%s: maxAge %v is negative", op, maxAge)
 	}
 	if err := errors.Join(c.restReady(op), c.graphQLReady(op)); err != nil {
 		return nil, err
 	}
 	if err := checkAccountID(accountID); err != nil {
-		return nil, fmt.Errorf("quiltt: %s: %w", op, err)
+		return nil, errorf("%s: %w", op, err)
 	}
 	seen, err := c.latestBalance(ctx, op, accountID)
 	if err != nil {
@@ -213,7 +213,7 @@ func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("quiltt: %s %s: waiting for the refresh in flight: %w", op, accountID, ctx.Err())
+			return nil, errorf("%s %s: waiting for the refresh in flight: %w", op, accountID, ctx.Err())
 		}
 		if !f.abandoned {
 			return cloneBalance(f.b), f.err
@@ -340,9 +340,9 @@ func (c *Client) releaseLock(ctx context.Context, accountID string, release func
 // else ErrRefreshLock with the lock's error.
 func lockError(ctx context.Context, op, accountID, verb string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("quiltt: %s %s: waiting for the refresh lock: %w", op, accountID, ctxErr)
+		return errorf("%s %s: waiting for the refresh lock: %w", op, accountID, ctxErr)
 	}
-	return fmt.Errorf("quiltt: %s %s: %w: %s it: %w", op, accountID, ErrRefreshLock, verb, err)
+	return errorf("%s %s: %w: %s it: %w", op, accountID, ErrRefreshLock, verb, err)
 }
 
 // freshKey names an account's flights in this process, with the
