@@ -79,8 +79,12 @@ func (e *RefreshWaitError) Error() string {
 	if op == "" {
 		op = "RefreshAndWait"
 	}
+	polls := "polls"
+	if e.Polls == 1 {
+		polls = "poll"
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "quiltt: %s: refresh of %s accepted, but no new balance after %d polls: %s", op, e.AccountID, e.Polls, bareText(e.Err))
+	fmt.Fprintf(&b, "quiltt: %s: refresh of %s accepted, but no new balance after %d %s: %s", op, e.AccountID, e.Polls, polls, bareText(e.Err))
 	if e.Last != nil {
 		fmt.Fprintf(&b, " (last balance %s at %s)", e.Last.ID, e.Last.At.Format(time.RFC3339))
 	}

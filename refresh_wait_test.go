@@ -204,3 +204,22 @@ func TestRefreshAndWaitNothingBilledOnEarlyFailure(t *testing.T) {
 	}
 	assert.Zero(t, s.triggers.Load(), "nothing billed")
 }
+
+// RefreshWaitError counts its polls in words: "after 1 poll", "after 3
+// polls".
+func TestRefreshWaitErrorSaysPolls(t *testing.T) {
+	t.Parallel()
+	for polls, want := range map[int]string{0: "after 0 polls:", 1: "after 1 poll:", 3: "after 3 polls:"} {
+		err := &quiltt.RefreshWaitError{AccountID: "acct_1", Polls: polls, Err: context.DeadlineExceeded}
+		assert.Contains(t, err.Error(), want)
+	}
+
+	s := &balanceServer{old: nullBalance, changeAfter: -1, gqlStatus: http.StatusForbidden}
+	c, mux, _ := setup(t)
+	s.routes(t, mux)
+	_, err := c.RefreshAndWait(t.Context(), "acct_1", fastPolls)
+	var we *quiltt.RefreshWaitError
+	require.ErrorAs(t, err, &we)
+	require.Equal(t, 1, we.Polls)
+	assert.Contains(t, err.Error(), "no new balance after 1 poll: ")
+}
