@@ -3,7 +3,6 @@ package quiltt
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	gql "github.com/quiltt-go/quiltt/internal/graphql"
@@ -120,7 +119,7 @@ func (c *Client) Account(ctx context.Context, id string) (*Account, error) {
 		return nil, err
 	}
 	if id == "" {
-		return nil, fmt.Errorf("quiltt: %s: empty account ID: %w", op, ErrNotFound)
+		return nil, errorf("%s: empty account ID: %w", op, ErrNotFound)
 	}
 	resp, err := gql.Account(ctx, c.graphQL(op), id)
 	var account *Account
@@ -136,7 +135,7 @@ func (c *Client) Account(ctx context.Context, id string) (*Account, error) {
 		return account, err
 	}
 	if account == nil {
-		return nil, fmt.Errorf("quiltt: %s %q: %w", op, id, ErrNotFound)
+		return nil, errorf("%s %q: %w", op, id, ErrNotFound)
 	}
 	return account, nil
 }
@@ -152,7 +151,7 @@ func (c *Client) latestBalance(ctx context.Context, op, id string) (*Balance, er
 		return nil, graphQLError(op, err, resp != nil && resp.Account != nil, c.redactor())
 	}
 	if resp.Account == nil {
-		return nil, fmt.Errorf("quiltt: %s %q: %w", op, id, ErrNotFound)
+		return nil, errorf("%s %q: %w", op, id, ErrNotFound)
 	}
 	if resp.Account.Balance == nil {
 		return nil, nil

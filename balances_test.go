@@ -2,11 +2,8 @@ package quiltt_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,14 +18,16 @@ import (
 // rather than read the missing fields as zero values. accounts_full.json
 // holds the same accounts and balances with every selected field.
 func TestAccountsDocSample(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_doc_sample.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyFixture(t, "accounts_doc_sample.json"))
+	accounts, err := client.Accounts(context.Background(), nil)
 	assert.Nil(t, accounts)
 	require.ErrorIs(t, err, quiltt.ErrInvalidResponse)
 	assert.Contains(t, err.Error(), "accounts.0.balance.source is missing")
 
-	srv = newGQLServer(t, replyFixture(t, "accounts_full.json"))
-	accounts, err = newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ = setup(t)
+	gql := handleGraphQL(t, mux, replyFixture(t, "accounts_full.json"))
+	accounts, err = client.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, accounts, 2)
 
@@ -50,7 +49,7 @@ func TestAccountsDocSample(t *testing.T) {
 	require.NotNil(t, card.Balance.Limit)
 	assert.True(t, dec(t, "-15000").Equal(*card.Balance.Limit), "limit stays as reported, sign included")
 
-	reqs := srv.seen()
+	reqs := gql.seen()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, "Accounts", reqs[0].OpName)
 	assert.NotContains(t, reqs[0].Query, "balances", "the field is balance, singular")
@@ -58,8 +57,9 @@ func TestAccountsDocSample(t *testing.T) {
 }
 
 func TestAccountsEveryField(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_full.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyFixture(t, "accounts_full.json"))
+	accounts, err := client.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, accounts, 2)
 
@@ -87,8 +87,9 @@ func TestAccountsEveryField(t *testing.T) {
 }
 
 func TestAccountsNullsAreNilNotZero(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_nulls.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyFixture(t, "accounts_nulls.json"))
+	accounts, err := client.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, accounts, 2)
 
@@ -110,8 +111,9 @@ func TestAccountsNullsAreNilNotZero(t *testing.T) {
 }
 
 func TestAccountsKeepUnknownEnumValues(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_unknown_enums.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyFixture(t, "accounts_unknown_enums.json"))
+	accounts, err := client.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, accounts, 1)
 	a := accounts[0]
@@ -127,32 +129,34 @@ func TestAccountsKeepUnknownEnumValues(t *testing.T) {
 }
 
 func TestAccountWithoutBalance(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "account_no_balance.json"))
-	a, err := newGQLClient(t, srv).Account(context.Background(), "acct_nobal")
+	client, mux, _ := setup(t)
+	gql := handleGraphQL(t, mux, replyFixture(t, "account_no_balance.json"))
+	a, err := client.Account(context.Background(), "acct_nobal")
 	require.NoError(t, err)
 	assert.Nil(t, a.Balance, "no balance is nil, not a zero balance")
 	assert.Equal(t, quiltt.ClassLiability, a.Class())
-	reqs := srv.seen()
+	reqs := gql.seen()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, "acct_nobal", reqs[0].Variables["id"])
 }
 
 func TestAccountUnknownIDIsNotFound(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "account_null.json"))
-	a, err := newGQLClient(t, srv).Account(context.Background(), "acct_missing")
+	client, mux, _ := setup(t)
+	gql := handleGraphQL(t, mux, replyFixture(t, "account_null.json"))
+	a, err := client.Account(context.Background(), "acct_missing")
 	assert.Nil(t, a)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, quiltt.ErrNotFound)
 	assert.Contains(t, err.Error(), "acct_missing")
 
-	_, err = newGQLClient(t, srv).Account(context.Background(), "")
+	_, err = client.Account(context.Background(), "")
 	assert.ErrorIs(t, err, quiltt.ErrNotFound)
-	assert.Len(t, srv.seen(), 1, "an empty ID sends no request")
+	assert.Len(t, gql.seen(), 1, "an empty ID sends no request")
 }
 
 func TestAccountsFilterVariables(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_full.json"))
-	c := newGQLClient(t, srv)
+	c, mux, _ := setup(t)
+	gql := handleGraphQL(t, mux, replyFixture(t, "accounts_full.json"))
 	no := false
 	day := time.Date(2024, 1, 2, 23, 0, 0, 0, time.UTC)
 	_, err := c.Accounts(context.Background(), &quiltt.AccountFilter{
@@ -170,7 +174,7 @@ func TestAccountsFilterVariables(t *testing.T) {
 	_, err = c.Accounts(context.Background(), &quiltt.AccountFilter{})
 	require.NoError(t, err)
 
-	reqs := srv.seen()
+	reqs := gql.seen()
 	require.Len(t, reqs, 2)
 	vars, err := json.Marshal(reqs[0].Variables)
 	require.NoError(t, err)
@@ -192,127 +196,13 @@ func TestAccountsFilterVariables(t *testing.T) {
 	assert.JSONEq(t, `{"filter": {}}`, string(vars), "an empty filter filters nothing")
 }
 
-func TestAuthModesAndHeaders(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_full.json"))
-
-	base, err := quiltt.NewClient(
-		quiltt.WithBaseURL(srv.baseURL()), quiltt.WithAPIKey(gqlTestKey),
-		quiltt.WithAPIVersion("2026-04-01"),
-	)
-	require.NoError(t, err)
-	_, err = base.ForProfile(gqlTestProfile).Accounts(context.Background(), nil)
-	require.NoError(t, err)
-
-	session, err := quiltt.NewClient(quiltt.WithBaseURL(srv.baseURL()), quiltt.WithSessionToken(gqlTestToken))
-	require.NoError(t, err)
-	_, err = session.Accounts(context.Background(), nil)
-	require.NoError(t, err)
-
-	reqs := srv.seen()
-	require.Len(t, reqs, 2)
-	wantBasic := "Basic " + base64.StdEncoding.EncodeToString([]byte(gqlTestProfile+":"+gqlTestKey))
-	assert.Equal(t, wantBasic, reqs[0].Header.Get("Authorization"))
-	assert.Equal(t, "2026-04-01", reqs[0].Header.Get("Quiltt-Version"))
-	assert.Equal(t, "Bearer "+gqlTestToken, reqs[1].Header.Get("Authorization"))
-	assert.Empty(t, reqs[1].Header.Get("Quiltt-Version"), "no version unless set")
-	for _, r := range reqs {
-		assert.Equal(t, gqlTestPrefix+"/v1/graphql", r.Path)
-		assert.True(t, strings.HasPrefix(r.Header.Get("User-Agent"), "quiltt-go/"+quiltt.Version+" "), r.Header.Get("User-Agent"))
-		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
-	}
-}
-
-func TestGraphQLReadsNeedCredentials(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "accounts_full.json"))
-	keyOnly, err := quiltt.NewClient(quiltt.WithBaseURL(srv.baseURL()), quiltt.WithAPIKey(gqlTestKey))
-	require.NoError(t, err)
-	tokenOnly, err := quiltt.NewClient(quiltt.WithBaseURL(srv.baseURL()), quiltt.WithSessionToken(gqlTestToken))
-	require.NoError(t, err)
-
-	for name, c := range map[string]*quiltt.Client{
-		"API key without profile":   keyOnly,
-		"empty profile":             keyOnly.ForProfile(""),
-		"profile with a colon":      keyOnly.ForProfile("p_1:x"),
-		"profile without API key":   tokenOnly.ForProfile(gqlTestProfile),
-		"profile with control char": keyOnly.ForProfile("p_1\n"),
-	} {
-		_, err := c.Accounts(context.Background(), nil)
-		assert.ErrorIs(t, err, quiltt.ErrMissingCredentials, name)
-		_, err = c.Account(context.Background(), "acct_1")
-		assert.ErrorIs(t, err, quiltt.ErrMissingCredentials, name)
-		assert.NotContains(t, err.Error(), gqlTestKey, name)
-	}
-	assert.Empty(t, srv.seen(), "no request without credentials")
-}
-
-func TestGraphQLErrorsOnly(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "errors_only.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
-	assert.Nil(t, accounts)
-	var qe *quiltt.QueryError
-	require.ErrorAs(t, err, &qe)
-	assert.False(t, qe.PartialData)
-	require.Len(t, qe.Errors, 1)
-	assert.Equal(t, quiltt.GraphQLError{
-		Message:          "Not Authenticated",
-		Code:             "UNAUTHENTICATED",
-		ErrorID:          "7e1c1a9e-54b5-4f6b-9df1-0c3f2d3b6a10",
-		Instruction:      "Are you sending a valid Session Token?",
-		DocumentationURL: "https://www.quiltt.dev/api-reference/auth",
-	}, qe.Errors[0])
-	assert.ErrorIs(t, err, quiltt.ErrUnauthorized)
-	assert.NotErrorIs(t, err, quiltt.ErrNotFound)
-	assert.Contains(t, err.Error(), "Accounts")
-	assert.Len(t, srv.seen(), 1, "a GraphQL error answer is not retried")
-}
-
-// A response with both data and errors[] returns the data it holds and a
-// *QueryError with PartialData set.
-func TestGraphQLPartialData(t *testing.T) {
-	srv := newGQLServer(t, replyFixture(t, "errors_partial.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
-	var qe *quiltt.QueryError
-	require.ErrorAs(t, err, &qe)
-	assert.True(t, qe.PartialData)
-	assert.Equal(t, []string{"accounts", "0", "balance"}, qe.Errors[0].Path)
-	assert.ErrorIs(t, err, quiltt.ErrServer)
-	assert.Contains(t, err.Error(), "accounts.0.balance")
-	require.Len(t, accounts, 1, "the partial list is returned with the error")
-	assert.Nil(t, accounts[0].Balance, "the failed balance is nil")
-}
-
 func TestAccountsEmptyList(t *testing.T) {
-	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
 		reply(w, http.StatusOK, "application/json", []byte(`{"data":{"accounts":[]}}`))
 	})
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	accounts, err := client.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	assert.NotNil(t, accounts)
 	assert.Empty(t, accounts)
-}
-
-func TestInvalidSuccessBodies(t *testing.T) {
-	for name, body := range map[string][]byte{
-		"truncated":            fixture(t, "truncated.json"),
-		"html":                 fixture(t, "proxy_502.html"),
-		"empty":                nil,
-		"wrong amount type":    []byte(`{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"2024-06-09T07:40:20Z","current":"lots"}}]}}`),
-		"wrong list type":      []byte(`{"data":{"accounts":{"id":"a"}}}`),
-		"bad timestamp":        []byte(`{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"yesterday"}}]}}`),
-		"errors not a list":    []byte(`{"errors":{"message":"x"}}`),
-		"top-level array":      []byte(`[1,2,3]`),
-		"number for a label":   []byte(`{"data":{"accounts":[{"id":7}]}}`),
-		"data null, no errors": []byte(`{"data":null}`),
-	} {
-		t.Run(name, func(t *testing.T) {
-			srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
-				reply(w, http.StatusOK, "application/json", body)
-			})
-			accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
-			assert.Nil(t, accounts, "nothing half-decoded is handed out")
-			assert.ErrorIs(t, err, quiltt.ErrInvalidResponse)
-			var e *quiltt.Error
-			assert.False(t, errors.As(err, &e), "a 200 is not an *Error")
-		})
-	}
 }

@@ -3,7 +3,6 @@ package quiltt_test
 import (
 	"context"
 	"net/http"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +15,8 @@ import (
 // One call's reading: the attempts of its request, and the status, request
 // ID and Ratelimit-* headers of its latest answer.
 func TestCallInfoOfARead(t *testing.T) {
-	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, n int) {
+	c, mux, _ := setup(t)
+	handleGraphQL(t, mux, func(w http.ResponseWriter, _ *gqlRequest, n int) {
 		if n == 1 {
 			reply(w, 503, "", nil, "X-Request-Id", "req_1", "Ratelimit-Limit", "25", "Ratelimit-Remaining", "0", "Ratelimit-Reset", "1")
 			return
@@ -24,7 +24,6 @@ func TestCallInfoOfARead(t *testing.T) {
 		reply(w, 200, "application/json", fixture(t, "accounts_full.json"), "X-Request-Id", "req_2",
 			"Ratelimit-Limit", "25", "Ratelimit-Remaining", "23", "Ratelimit-Reset", "1767332561")
 	})
-	c := newGQLClient(t, srv)
 	var info quiltt.CallInfo
 	_, err := c.Accounts(quiltt.WithCallInfo(context.Background(), &info), nil)
 	require.NoError(t, err)
@@ -38,8 +37,8 @@ func TestCallInfoOfARead(t *testing.T) {
 // headers, where Client.RateLimit keeps the last reading that had them; a
 // call whose attempt got no answer reports status 0.
 func TestCallInfoLatestAnswer(t *testing.T) {
-	srv, _ := scripted(t, answer(t, 202, "", "Ratelimit-Limit", "25", "Ratelimit-Remaining", "20"), answer(t, 202, ""))
-	c := newClient(t, srv.URL+prefix)
+	c, mux, srv := setup(t, quiltt.WithMaxRetries(2))
+	handleScript(mux, accountsPath, answer(t, 202, "", "Ratelimit-Limit", "25", "Ratelimit-Remaining", "20"), answer(t, 202, ""))
 	require.NoError(t, c.RefreshBalance(context.Background(), "acct_1"))
 	var info quiltt.CallInfo
 	require.NoError(t, c.RefreshBalance(quiltt.WithCallInfo(context.Background(), &info), "acct_1"))
@@ -56,15 +55,8 @@ func TestCallInfoLatestAnswer(t *testing.T) {
 // A call of several requests adds them up, concurrent ones included (run
 // under -race).
 func TestCallInfoAddsUpRequests(t *testing.T) {
-	var n atomic.Int32
-	srv, _ := scripted(t, func(w http.ResponseWriter, _ *http.Request) {
-		if n.Add(1) == 1 {
-			w.WriteHeader(http.StatusTooManyRequests)
-			return
-		}
-		w.WriteHeader(http.StatusAccepted)
-	})
-	c := newClient(t, srv.URL+prefix)
+	c, mux, _ := setup(t)
+	handleScript(mux, accountsPath, answer(t, http.StatusTooManyRequests, ""), answer(t, http.StatusAccepted, ""))
 	var info quiltt.CallInfo
 	ids := []string{"acct_1", "acct_2", "acct_3", "acct_4", "acct_5", "acct_6"}
 	_, err := c.RefreshBalances(quiltt.WithCallInfo(context.Background(), &info), ids, &quiltt.RefreshBalancesOptions{Concurrency: 3})

@@ -3,7 +3,6 @@ package quiltt
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 )
 
@@ -72,7 +71,7 @@ func (k *AccountClassifier) ClassifyBalance(ctx context.Context, e Event) (*Bala
 // miss: a cache hit allocates nothing.
 func (k *AccountClassifier) classify(ctx context.Context, profileID, accountID string) (Class, error) {
 	if k == nil || k.client == nil {
-		return ClassUnknown, fmt.Errorf("quiltt: AccountClassifier needs a client (NewAccountClassifier)")
+		return ClassUnknown, errorf("AccountClassifier needs a client (NewAccountClassifier)")
 	}
 	if ctx == nil {
 		return ClassUnknown, errorf("AccountClassifier: %w", ErrNilContext)

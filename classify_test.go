@@ -2,9 +2,7 @@ package quiltt_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,19 +15,14 @@ import (
 // fakeAccounts serves the Account query of the GraphQL API for the
 // accounts it knows, and counts the lookups.
 type fakeAccounts struct {
-	lookups atomic.Int32
+	gql     *gqlRoute    // its attempts are the lookups
 	auth    atomic.Value // the last Authorization header
 	gate    chan struct{}
 	arrived chan struct{}
 	known   map[string]string // id → account JSON
 }
 
-func (f *fakeAccounts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/v1/graphql" {
-		http.NotFound(w, r)
-		return
-	}
-	f.lookups.Add(1)
+func (f *fakeAccounts) answer(w http.ResponseWriter, r *gqlRequest, _ int) {
 	f.auth.Store(r.Header.Get("Authorization"))
 	select {
 	case f.arrived <- struct{}{}:
@@ -38,20 +31,16 @@ func (f *fakeAccounts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.gate != nil {
 		<-f.gate
 	}
-	var req struct {
-		Variables struct {
-			ID string `json:"id"`
-		} `json:"variables"`
-	}
-	_ = json.NewDecoder(r.Body).Decode(&req)
-	account, ok := f.known[req.Variables.ID]
+	id, _ := r.Variables["id"].(string)
+	account, ok := f.known[id]
 	if !ok {
 		account = "null"
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write([]byte(`{"data":{"account":` + account + `}}`))
+	reply(w, http.StatusOK, "application/json", []byte(`{"data":{"account":`+account+`}}`))
 }
 
+// newFakeAccounts serves fakeAccounts on a setup server and returns a
+// client of it, without a profile and without retries.
 func newFakeAccounts(t *testing.T) (*fakeAccounts, *quiltt.Client) {
 	t.Helper()
 	f := &fakeAccounts{known: map[string]string{
@@ -59,13 +48,9 @@ func newFakeAccounts(t *testing.T) (*fakeAccounts, *quiltt.Client) {
 		"acct_12sf19AeKaWfukStXAL7nN": `{"id":"acct_12sf19AeKaWfukStXAL7nN","name":"Premium Checking","kind":"DEPOSITORY","taxonomy":[],"verified":true,"state":"OPEN","provider":"PLAID","institution":{"id":"i","name":"Bank"},"balance":null}`,
 		"acct_12wm3n4PaWHdcMgu6ZVDx5": `{"id":"acct_12wm3n4PaWHdcMgu6ZVDx5","name":"Mystery","kind":null,"taxonomy":[],"verified":false,"state":"OPEN","provider":"MOCK","institution":{"id":"i","name":"Bank"},"balance":null}`,
 	}}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	c, err := quiltt.NewClient(quiltt.WithAPIKey("qltt_test_key"), quiltt.WithBaseURL(srv.URL), quiltt.WithMaxRetries(0),
-		quiltt.WithHTTPClient(srv.Client()))
-	require.NoError(t, err)
-	t.Cleanup(func() { srv.CloseClientConnections() })
-	return f, c
+	_, mux, srv := setup(t)
+	f.gql = handleGraphQL(t, mux, func(w http.ResponseWriter, r *gqlRequest, n int) { f.answer(w, r, n) })
+	return f, newClient(t, srv.baseURL(), quiltt.WithMaxRetries(0))
 }
 
 func TestAccountClassifierCachesOneLookupPerAccount(t *testing.T) {
@@ -83,13 +68,13 @@ func TestAccountClassifierCachesOneLookupPerAccount(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, quiltt.ClassUnknown, class)
 	}
-	assert.Equal(t, int32(3), f.lookups.Load())
+	assert.Equal(t, int32(3), f.gql.attempts.Load())
 
 	_, err := k.Classify(ctx, "acct_unknown")
 	assert.ErrorIs(t, err, quiltt.ErrNotFound)
 	_, err = k.Classify(ctx, "acct_unknown")
 	assert.ErrorIs(t, err, quiltt.ErrNotFound)
-	assert.Equal(t, int32(5), f.lookups.Load(), "failures are not cached")
+	assert.Equal(t, int32(5), f.gql.attempts.Load(), "failures are not cached")
 }
 
 func TestAccountClassifierSharesConcurrentLookups(t *testing.T) {
@@ -107,7 +92,7 @@ func TestAccountClassifierSharesConcurrentLookups(t *testing.T) {
 	<-f.arrived // the lookup reached the server; the gate holds it
 	close(f.gate)
 	wg.Wait()
-	assert.Equal(t, int32(1), f.lookups.Load())
+	assert.Equal(t, int32(1), f.gql.attempts.Load())
 	for _, class := range classes {
 		assert.Equal(t, quiltt.ClassLiability, class)
 	}

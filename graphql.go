@@ -296,12 +296,12 @@ func graphQLError(op string, err error, partial bool, r redactor) error {
 	case errors.As(err, new(*Error)), errors.As(err, new(*TransportError)):
 		return err
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("quiltt: %s: reading the answer: %w", op, err)
+		return errorf("%s: reading the answer: %w", op, err)
 	default:
 		// The decoder's text may quote the body: r redacts it, then
 		// jsonProblem keeps it short (in that order, so no cut credential
 		// survives); the decoder's error is not kept in the chain.
-		return fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, jsonProblem(r.error(err)))
+		return errorf("%s: %w: %s", op, ErrInvalidResponse, jsonProblem(r.error(err)))
 	}
 }
 

@@ -97,12 +97,12 @@ func BenchmarkAnswerAlloc(b *testing.B) {
 				_, _ = w.Write(body)
 			}))
 			defer srv.Close()
-			c, err := quiltt.NewClient(quiltt.WithBaseURL(srv.URL), quiltt.WithAPIKey(gqlTestKey), quiltt.WithRateLimit(rate.Inf, 1))
+			c, err := quiltt.NewClient(quiltt.WithBaseURL(srv.URL), quiltt.WithAPIKey(testAPIKey), quiltt.WithRateLimit(rate.Inf, 1))
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer c.CloseIdleConnections()
-			p := c.ForProfile(gqlTestProfile)
+			p := c.ForProfile(testProfile)
 			refused := strings.HasPrefix(name, "refused ")
 			var before, after runtime.MemStats
 			runtime.GC()

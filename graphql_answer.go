@@ -263,7 +263,7 @@ type refusedAnswer struct {
 
 func (e *refusedAnswer) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "quiltt: %s: %v: %s", e.op, ErrInvalidResponse, e.problem)
+	fmt.Fprintf(&b, "quiltt: %s: %s: %s", e.op, bareText(ErrInvalidResponse), e.problem)
 	if e.qe != nil {
 		b.WriteString("; the answer also carried GraphQL errors: ")
 		e.qe.writeEntries(&b)

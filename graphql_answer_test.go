@@ -22,12 +22,6 @@ const (
 	answerBalance = `{"id":"bal_1","at":"2024-06-09T07:40:20Z","source":"SYNC","available":null,"current":3141.59,"limit":null}`
 )
 
-func replyBody(body string) func(http.ResponseWriter, *gqlRequest, int) {
-	return func(w http.ResponseWriter, _ *gqlRequest, _ int) {
-		reply(w, http.StatusOK, "application/json", []byte(body))
-	}
-}
-
 // Incomplete answers are invalid, not empty: through Accounts and Account,
 // each is an error wrapping ErrInvalidResponse, with nothing handed out
 // and nothing retried.
@@ -50,8 +44,8 @@ func TestIncompleteAnswersAreInvalid(t *testing.T) {
 		"null errors[] entry":      {false, `{"errors":[null]}`}, // a nil-pointer panic before
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv := newGQLServer(t, replyBody(tc.body))
-			c := newGQLClient(t, srv)
+			c, mux, _ := setup(t)
+			gql := handleGraphQL(t, mux, replyBody(tc.body))
 			var err error
 			if tc.single {
 				var a *quiltt.Account
@@ -66,7 +60,7 @@ func TestIncompleteAnswersAreInvalid(t *testing.T) {
 			assert.NotErrorIs(t, err, quiltt.ErrNotFound, "an incomplete answer is not an unknown ID")
 			assert.False(t, errors.As(err, new(*quiltt.QueryError)), "no errors[], no *QueryError")
 			assert.False(t, errors.As(err, new(*quiltt.Error)), "a 200 is not an *Error")
-			assert.Len(t, srv.seen(), 1, "an invalid answer is not retried")
+			assert.Len(t, gql.seen(), 1, "an invalid answer is not retried")
 		})
 	}
 }
@@ -74,8 +68,9 @@ func TestIncompleteAnswersAreInvalid(t *testing.T) {
 // The nullable fields stay nil when null or absent: an answer holding only
 // the non-null fields is complete.
 func TestAnswerWithOnlyNonNullFields(t *testing.T) {
-	srv := newGQLServer(t, replyBody(`{"data":{"accounts":[`+answerAccount+`}]}}`))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyBody(`{"data":{"accounts":[`+answerAccount+`}]}}`))
+	accounts, err := client.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	require.Len(t, accounts, 1)
 	a := accounts[0]
@@ -94,8 +89,9 @@ func TestGraphQLPartialDataNullPropagates(t *testing.T) {
 		answerAccount + `,"balance":{"id":"bal_1","at":null,"source":"SYNC","available":null,"current":1,"limit":null}},` +
 		answerAccount + `,"balance":` + answerBalance + `}]},` +
 		`"errors":[{"message":"Balance provider timed out","path":["accounts",0,"balance","at"],"extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`
-	srv := newGQLServer(t, replyBody(body))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyBody(body))
+	accounts, err := client.Accounts(context.Background(), nil)
 	var qe *quiltt.QueryError
 	require.ErrorAs(t, err, &qe)
 	assert.True(t, qe.PartialData)
@@ -111,8 +107,9 @@ func TestGraphQLPartialDataNullPropagates(t *testing.T) {
 func TestRefusedAnswerKeepsGraphQLErrors(t *testing.T) {
 	body := `{"data":{"account":{"id":"acct_1","balance":null}},` +
 		`"errors":[{"message":"provider timed out","path":["account","balance"],"extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`
-	srv := newGQLServer(t, replyBody(body))
-	a, err := newGQLClient(t, srv).Account(context.Background(), "acct_1")
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyBody(body))
+	a, err := client.Account(context.Background(), "acct_1")
 	assert.Nil(t, a)
 	assert.ErrorIs(t, err, quiltt.ErrInvalidResponse)
 	assert.ErrorIs(t, err, quiltt.ErrServer, "the entries' codes match")
@@ -130,13 +127,15 @@ func TestAccountsPerAnswerCap(t *testing.T) {
 		one := answerAccount + `}`
 		return `{"data":{"accounts":[` + strings.TrimSuffix(strings.Repeat(one+",", n), ",") + `]}}`
 	}
-	srv := newGQLServer(t, replyBody(list(quiltt.MaxAccountsPerAnswer)))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyBody(list(quiltt.MaxAccountsPerAnswer)))
+	accounts, err := client.Accounts(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Len(t, accounts, quiltt.MaxAccountsPerAnswer)
 
-	srv = newGQLServer(t, replyBody(list(quiltt.MaxAccountsPerAnswer+1)))
-	accounts, err = newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ = setup(t)
+	handleGraphQL(t, mux, replyBody(list(quiltt.MaxAccountsPerAnswer+1)))
+	accounts, err = client.Accounts(context.Background(), nil)
 	assert.Nil(t, accounts)
 	require.ErrorIs(t, err, quiltt.ErrInvalidResponse)
 	assert.Contains(t, err.Error(), "more than "+strconv.Itoa(quiltt.MaxAccountsPerAnswer)+" accounts")
@@ -167,9 +166,10 @@ func TestAmountsOneRuleOnBothPaths(t *testing.T) {
 		{name: "too many digits", json: "1" + strings.Repeat("0", 64)},
 	}
 	graphQL := func(t *testing.T, amount string) (string, error) {
-		srv := newGQLServer(t, replyBody(`{"data":{"account":`+answerAccount+
+		client, mux, _ := setup(t)
+		handleGraphQL(t, mux, replyBody(`{"data":{"account":`+answerAccount+
 			`,"balance":{"id":"bal_1","at":"2024-06-09T07:40:20Z","source":"SYNC","available":null,"current":`+amount+`,"limit":null}}}}`))
-		a, err := newGQLClient(t, srv).Account(context.Background(), "acct_1")
+		a, err := client.Account(context.Background(), "acct_1")
 		if err != nil {
 			assert.Nil(t, a)
 			assert.ErrorIs(t, err, quiltt.ErrInvalidResponse)
@@ -219,8 +219,8 @@ func TestAnswerFixtures(t *testing.T) {
 		"account_null_at.json":         true,
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv := newGQLServer(t, replyFixture(t, name))
-			c := newGQLClient(t, srv)
+			c, mux, _ := setup(t)
+			handleGraphQL(t, mux, replyFixture(t, name))
 			var err error
 			if single {
 				var a *quiltt.Account
@@ -235,8 +235,9 @@ func TestAnswerFixtures(t *testing.T) {
 		})
 	}
 
-	srv := newGQLServer(t, replyFixture(t, "errors_partial_null_at.json"))
-	accounts, err := newGQLClient(t, srv).Accounts(context.Background(), nil)
+	client, mux, _ := setup(t)
+	handleGraphQL(t, mux, replyFixture(t, "errors_partial_null_at.json"))
+	accounts, err := client.Accounts(context.Background(), nil)
 	var qe *quiltt.QueryError
 	require.ErrorAs(t, err, &qe)
 	assert.True(t, qe.PartialData)
@@ -251,13 +252,14 @@ func TestAnswerFixtures(t *testing.T) {
 func TestInvalidAnswerRedactsBeforeCutting(t *testing.T) {
 	leaks := 0
 	for pad := 100; pad < 180; pad++ {
-		at := strings.Repeat("x", pad) + gqlTestKey
-		srv := newGQLServer(t, replyBody(`{"data":{"account":`+answerAccount+
+		at := strings.Repeat("x", pad) + testAPIKey
+		client, mux, _ := setup(t)
+		handleGraphQL(t, mux, replyBody(`{"data":{"account":`+answerAccount+
 			`,"balance":{"id":"bal_1","at":"`+at+`","source":"SYNC"}}}}`))
-		_, err := newGQLClient(t, srv).Account(context.Background(), "acct_1")
+		_, err := client.Account(context.Background(), "acct_1")
 		require.ErrorIs(t, err, quiltt.ErrInvalidResponse)
-		for n := 6; n <= len(gqlTestKey); n++ {
-			if strings.Contains(err.Error(), gqlTestKey[:n]) {
+		for n := 6; n <= len(testAPIKey); n++ {
+			if strings.Contains(err.Error(), testAPIKey[:n]) {
 				leaks++
 				t.Errorf("pad %d: %d characters of the key in %q", pad, n, err)
 				break
@@ -265,4 +267,31 @@ func TestInvalidAnswerRedactsBeforeCutting(t *testing.T) {
 		}
 	}
 	assert.Zero(t, leaks)
+}
+
+func TestInvalidSuccessBodies(t *testing.T) {
+	for name, body := range map[string][]byte{
+		"truncated":            fixture(t, "truncated.json"),
+		"html":                 fixture(t, "proxy_502.html"),
+		"empty":                nil,
+		"wrong amount type":    []byte(`{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"2024-06-09T07:40:20Z","current":"lots"}}]}}`),
+		"wrong list type":      []byte(`{"data":{"accounts":{"id":"a"}}}`),
+		"bad timestamp":        []byte(`{"data":{"accounts":[{"id":"a","name":"n","balance":{"id":"b","at":"yesterday"}}]}}`),
+		"errors not a list":    []byte(`{"errors":{"message":"x"}}`),
+		"top-level array":      []byte(`[1,2,3]`),
+		"number for a label":   []byte(`{"data":{"accounts":[{"id":7}]}}`),
+		"data null, no errors": []byte(`{"data":null}`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			client, mux, _ := setup(t)
+			handleGraphQL(t, mux, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+				reply(w, http.StatusOK, "application/json", body)
+			})
+			accounts, err := client.Accounts(context.Background(), nil)
+			assert.Nil(t, accounts, "nothing half-decoded is handed out")
+			assert.ErrorIs(t, err, quiltt.ErrInvalidResponse)
+			var e *quiltt.Error
+			assert.False(t, errors.As(err, &e), "a 200 is not an *Error")
+		})
+	}
 }

@@ -15,11 +15,11 @@ import (
 // ErrNilContext, as net/http does, instead of panicking, and sends nothing.
 func TestNilContext(t *testing.T) {
 	var nilCtx context.Context
-	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
+	c, mux, _ := setup(t)
+	gql := handleGraphQL(t, mux, func(w http.ResponseWriter, _ *gqlRequest, _ int) {
 		t.Error("a request was sent")
 		w.WriteHeader(http.StatusInternalServerError)
 	})
-	c := newGQLClient(t, srv)
 	calls := map[string]func() error{
 		"Accounts": func() error { _, err := c.Accounts(nilCtx, nil); return err },
 		"Account":  func() error { _, err := c.Account(nilCtx, "acct_1"); return err },
@@ -49,5 +49,5 @@ func TestNilContext(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(err.Error(), "quiltt:"), "%s: one prefix: %v", name, err)
 		}
 	}
-	assert.Zero(t, srv.attempts.Load())
+	assert.Zero(t, gql.attempts.Load())
 }

@@ -83,7 +83,7 @@ func (c *Client) refresh(ctx context.Context, op, accountID string) error {
 	}
 	path, err := refreshPath(accountID)
 	if err != nil {
-		return fmt.Errorf("quiltt: %s: %w", op, err)
+		return errorf("%s: %w", op, err)
 	}
 	resp, err := c.p.do(ctx, &request{
 		op:       op,

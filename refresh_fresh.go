@@ -43,6 +43,14 @@ const (
 type freshConfig struct {
 	lock             RefreshLock
 	pollMin, pollMax time.Duration
+	hooks            freshHooks
+}
+
+// freshHooks are called where FreshBalance logs logFreshJoin and
+// logFreshWait, so that tests can wait for concurrent calls to reach those
+// points without reading the log. Only tests set them (export_test.go).
+type freshHooks struct {
+	joined, waiting func(accountID string)
 }
 
 // WithRefreshLock sets the RefreshLock through which FreshBalance shares
@@ -83,6 +91,7 @@ func WithFreshBalancePolling(min, max time.Duration) Option {
 type freshState struct {
 	lock             RefreshLock
 	pollMin, pollMax time.Duration
+	hooks            freshHooks
 
 	mu      sync.Mutex
 	flights map[string]*freshFlight
@@ -93,6 +102,7 @@ func newFreshState(cfg freshConfig) *freshState {
 		lock:    cfg.lock,
 		pollMin: cfg.pollMin,
 		pollMax: cfg.pollMax,
+		hooks:   cfg.hooks,
 		flights: make(map[string]*freshFlight),
 	}
 	if fs.lock == nil {
@@ -174,13 +184,13 @@ type freshFlight struct {
 func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time.Duration) (*Balance, error) {
 	const op = "FreshBalance"
 	if maxAge < 0 {
-		return nil, fmt.Errorf("quiltt: %s: maxAge %v is negative", op, maxAge)
+		return nil, errorf("%s: maxAge %v is negative", op, maxAge)
 	}
 	if err := errors.Join(c.restReady(op), c.graphQLReady(op)); err != nil {
 		return nil, err
 	}
 	if err := checkAccountID(accountID); err != nil {
-		return nil, fmt.Errorf("quiltt: %s: %w", op, err)
+		return nil, errorf("%s: %w", op, err)
 	}
 	seen, err := c.latestBalance(ctx, op, accountID)
 	if err != nil {
@@ -197,10 +207,13 @@ func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time
 			return c.leadFlight(ctx, op, accountID, key, f, seen, maxAge)
 		}
 		c.p.logger.LogAttrs(ctx, slog.LevelDebug, logFreshJoin, slog.String("account_id", accountID))
+		if fs.hooks.joined != nil {
+			fs.hooks.joined(accountID)
+		}
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("quiltt: %s %s: waiting for the refresh in flight: %w", op, accountID, ctx.Err())
+			return nil, errorf("%s %s: waiting for the refresh in flight: %w", op, accountID, ctx.Err())
 		}
 		if !f.abandoned {
 			return cloneBalance(f.b), f.err
@@ -281,6 +294,9 @@ func (c *Client) refreshHolding(ctx context.Context, op, accountID string, seen 
 func (c *Client) awaitHolder(ctx context.Context, op, accountID string, seen *Balance, maxAge time.Duration) (b *Balance, found bool, err error) {
 	fs := c.p.fresh
 	c.p.logger.LogAttrs(ctx, slog.LevelDebug, logFreshWait, slog.String("account_id", accountID))
+	if fs.hooks.waiting != nil {
+		fs.hooks.waiting(accountID)
+	}
 	for wait := fs.pollMin; ; wait = nextPoll(wait, fs.pollMax) {
 		wctx, cancel := context.WithTimeout(ctx, wait)
 		werr := fs.lock.Wait(wctx, accountID)
@@ -324,9 +340,9 @@ func (c *Client) releaseLock(ctx context.Context, accountID string, release func
 // else ErrRefreshLock with the lock's error.
 func lockError(ctx context.Context, op, accountID, verb string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return fmt.Errorf("quiltt: %s %s: waiting for the refresh lock: %w", op, accountID, ctxErr)
+		return errorf("%s %s: waiting for the refresh lock: %w", op, accountID, ctxErr)
 	}
-	return fmt.Errorf("quiltt: %s %s: %w: %s it: %w", op, accountID, ErrRefreshLock, verb, err)
+	return errorf("%s %s: %w: %s it: %w", op, accountID, ErrRefreshLock, verb, err)
 }
 
 // freshKey names an account's flights in this process, with the

@@ -2,7 +2,6 @@ package quiltt_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,13 +14,6 @@ import (
 
 	"github.com/quiltt-go/quiltt"
 	"github.com/quiltt-go/quiltt/quilttest"
-)
-
-// Substrings of FreshBalance's debug records, which the tests wait on to
-// know where each concurrent call stands.
-const (
-	logJoined  = "joining the refresh in flight"
-	logWaiting = "holds the refresh lock"
 )
 
 // staleAt dates the balances the tests want stale.
@@ -39,7 +31,7 @@ func deadline(t *testing.T) context.Context {
 // absolute-path bugs fail.
 func freshServer(t *testing.T, opts ...quilttest.Option) *quilttest.Server {
 	t.Helper()
-	return quilttest.NewTestServer(t, append([]quilttest.Option{quilttest.WithPathPrefix("/prefix")}, opts...)...)
+	return quilttest.NewTestServer(t, append([]quilttest.Option{quilttest.WithPathPrefix(basePath)}, opts...)...)
 }
 
 // freshClient is a client of s, as its default profile, with fast retries
@@ -84,58 +76,60 @@ func addPlaidLoan(t *testing.T, s *quilttest.Server) string {
 	return id
 }
 
-// logWatch is a slog.Handler that counts records by message, so that a test
-// can wait (without sleeping) until concurrent calls reach a point.
-type logWatch struct {
+// progress counts where concurrent FreshBalance calls stand, told by the
+// package's test hooks (quiltt.WithFreshTestHooks), so that a test can wait
+// without sleeping until they reach a point: joined, a call joined the
+// refresh in flight in its process; waiting, a call found the lock held by
+// another caller and waits for its balance.
+type progress struct {
 	mu      sync.Mutex
-	counts  map[string]int
-	changed chan struct{} // closed and replaced at every record
+	joined  int
+	waiting int
+	changed chan struct{} // closed and replaced at every event
 }
 
-func newLogWatch() *logWatch {
-	return &logWatch{counts: map[string]int{}, changed: make(chan struct{})}
+func newProgress() *progress { return &progress{changed: make(chan struct{})} }
+
+// option is the client option that reports to p.
+func (p *progress) option() quiltt.Option {
+	return quiltt.WithFreshTestHooks(
+		func(string) { p.add(&p.joined) },
+		func(string) { p.add(&p.waiting) },
+	)
 }
 
-func (w *logWatch) logger() *slog.Logger { return slog.New(w) }
-
-func (w *logWatch) Enabled(context.Context, slog.Level) bool { return true }
-
-func (w *logWatch) Handle(_ context.Context, r slog.Record) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.counts[r.Message]++
-	close(w.changed)
-	w.changed = make(chan struct{})
-	return nil
+func (p *progress) add(n *int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	*n++
+	close(p.changed)
+	p.changed = make(chan struct{})
 }
 
-func (w *logWatch) WithAttrs([]slog.Attr) slog.Handler { return w }
-func (w *logWatch) WithGroup(string) slog.Handler      { return w }
-
-// count returns how many records had a message containing substr.
-func (w *logWatch) count(substr string) int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.countLocked(substr)
+// joins returns how many calls joined a refresh in flight.
+func (p *progress) joins() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.joined
 }
 
-func (w *logWatch) countLocked(substr string) int {
-	n := 0
-	for msg, c := range w.counts {
-		if strings.Contains(msg, substr) {
-			n += c
-		}
-	}
-	return n
+// waitJoined returns nil once n calls joined a refresh in flight, or ctx's
+// error.
+func (p *progress) waitJoined(ctx context.Context, n int) error {
+	return p.wait(ctx, func() bool { return p.joined >= n })
 }
 
-// waitFor returns nil once n records had a message containing substr, or
+// waitWaiting returns nil once n calls waited on another caller's lock, or
 // ctx's error.
-func (w *logWatch) waitFor(ctx context.Context, substr string, n int) error {
+func (p *progress) waitWaiting(ctx context.Context, n int) error {
+	return p.wait(ctx, func() bool { return p.waiting >= n })
+}
+
+func (p *progress) wait(ctx context.Context, reached func() bool) error {
 	for {
-		w.mu.Lock()
-		done, ch := w.countLocked(substr) >= n, w.changed
-		w.mu.Unlock()
+		p.mu.Lock()
+		done, ch := reached(), p.changed
+		p.mu.Unlock()
 		if done {
 			return nil
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -182,7 +183,7 @@ func TestFreshBalanceRefusedRefresh(t *testing.T) {
 			t.Parallel()
 			s := freshServer(t)
 			loan := addPlaidLoan(t, s)
-			watch := newLogWatch()
+			prog := newProgress()
 			// The first refresh waits until every call has joined its
 			// replica's flight and every other replica waits on the lock.
 			var first atomic.Bool
@@ -190,17 +191,17 @@ func TestFreshBalanceRefusedRefresh(t *testing.T) {
 				if !first.CompareAndSwap(false, true) {
 					return nil
 				}
-				if err := watch.waitFor(r.Context(), logJoined, tc.calls-tc.replicas); err != nil {
+				if err := prog.waitJoined(r.Context(), tc.calls-tc.replicas); err != nil {
 					return err
 				}
-				return watch.waitFor(r.Context(), logWaiting, tc.replicas-1)
+				return prog.waitWaiting(r.Context(), tc.replicas-1)
 			}
 			lock := new(quiltt.MemoryRefreshLock)
 			replicas := make([]*quiltt.Client, tc.replicas)
 			for i := range replicas {
 				gate, hc := gatedClient(t)
 				gate.before = hold
-				opts := []quiltt.Option{quiltt.WithHTTPClient(hc), quiltt.WithLogger(watch.logger())}
+				opts := []quiltt.Option{quiltt.WithHTTPClient(hc), prog.option()}
 				if tc.sharedLock {
 					opts = append(opts, quiltt.WithRefreshLock(lock))
 				}
@@ -218,7 +219,7 @@ func TestFreshBalanceRefusedRefresh(t *testing.T) {
 				assert.NotErrorIs(t, r.err, quiltt.ErrOutcomeUnknown, i)
 			}
 			assert.Equal(t, tc.want, refreshes(s))
-			assert.Equal(t, tc.calls-tc.replicas, watch.count(logJoined), "the gate held the first refresh")
+			assert.Equal(t, tc.calls-tc.replicas, prog.joins(), "the gate held the first refresh")
 		})
 	}
 }
@@ -232,10 +233,10 @@ func TestFreshBalanceOutcomeUnknownIsNotRefreshedAgain(t *testing.T) {
 		t.Parallel()
 		s := freshServer(t)
 		require.NoError(t, s.FailNext(quilttest.RouteRefresh, 1, quilttest.Status(http.StatusInternalServerError)))
-		watch := newLogWatch()
+		prog := newProgress()
 		gate, hc := gatedClient(t)
-		gate.before = func(r *http.Request) error { return watch.waitFor(r.Context(), logJoined, 49) }
-		c := freshClient(t, s, quiltt.WithHTTPClient(hc), quiltt.WithLogger(watch.logger()))
+		gate.before = func(r *http.Request) error { return prog.waitJoined(r.Context(), 49) }
+		c := freshClient(t, s, quiltt.WithHTTPClient(hc), prog.option())
 
 		results := fanOut(deadline(t), []*quiltt.Client{c}, 50, checking, 5*time.Minute)
 
@@ -255,7 +256,7 @@ func TestFreshBalanceOutcomeUnknownIsNotRefreshedAgain(t *testing.T) {
 			b, err := c.FreshBalance(ctx, checking, 5*time.Minute)
 			later <- result{b, err}
 		}()
-		require.NoError(t, watch.waitFor(deadline(t), logWaiting, 1))
+		require.NoError(t, prog.waitWaiting(deadline(t), 1))
 		cancel()
 		r := <-later
 		assert.Nil(t, r.b)
@@ -267,8 +268,8 @@ func TestFreshBalanceOutcomeUnknownIsNotRefreshedAgain(t *testing.T) {
 		t.Parallel()
 		s := freshServer(t, quilttest.WithRefreshDelay(quilttest.ManualRefresh))
 		require.NoError(t, s.FailNext(quilttest.RouteRefresh, 1, quilttest.Status(http.StatusBadGateway).ActingFirst()))
-		watch := newLogWatch()
-		c := freshClient(t, s, quiltt.WithLogger(watch.logger()))
+		prog := newProgress()
+		c := freshClient(t, s, prog.option())
 
 		_, err := c.FreshBalance(deadline(t), checking, 5*time.Minute)
 		require.ErrorIs(t, err, quiltt.ErrOutcomeUnknown)
@@ -279,7 +280,7 @@ func TestFreshBalanceOutcomeUnknownIsNotRefreshedAgain(t *testing.T) {
 			b, err := c.FreshBalance(deadline(t), checking, 5*time.Minute)
 			next <- result{b, err}
 		}()
-		require.NoError(t, watch.waitFor(deadline(t), logWaiting, 1))
+		require.NoError(t, prog.waitWaiting(deadline(t), 1))
 		done := s.CompleteRefreshes()
 		require.Len(t, done, 1)
 		r := <-next
@@ -306,8 +307,8 @@ func TestFreshBalanceContextEndsWhileWaiting(t *testing.T) {
 				cancel()
 			}
 		}
-		watch := newLogWatch()
-		c := freshClient(t, s, quiltt.WithHTTPClient(hc), quiltt.WithLogger(watch.logger()))
+		prog := newProgress()
+		c := freshClient(t, s, quiltt.WithHTTPClient(hc), prog.option())
 
 		b, err := c.FreshBalance(ctx, checking, 5*time.Minute)
 
@@ -327,7 +328,7 @@ func TestFreshBalanceContextEndsWhileWaiting(t *testing.T) {
 			b, err := c.FreshBalance(deadline(t), checking, 5*time.Minute)
 			next <- result{b, err}
 		}()
-		require.NoError(t, watch.waitFor(deadline(t), logWaiting, 1))
+		require.NoError(t, prog.waitWaiting(deadline(t), 1))
 		done := s.CompleteRefreshes()
 		require.Len(t, done, 1)
 		r := <-next
@@ -338,10 +339,13 @@ func TestFreshBalanceContextEndsWhileWaiting(t *testing.T) {
 	t.Run("a call that joined, and a replica waiting on the lock", func(t *testing.T) {
 		t.Parallel()
 		s := freshServer(t)
-		watch := newLogWatch()
+		prog := newProgress()
+		sending := make(chan struct{}) // closed when the holder's refresh reaches the gate
+		var once sync.Once
 		open := make(chan struct{})
 		gate, hc := gatedClient(t)
 		gate.before = func(r *http.Request) error {
+			once.Do(func() { close(sending) })
 			select {
 			case <-open:
 				return nil
@@ -350,15 +354,19 @@ func TestFreshBalanceContextEndsWhileWaiting(t *testing.T) {
 			}
 		}
 		lock := new(quiltt.MemoryRefreshLock)
-		holder := freshClient(t, s, quiltt.WithHTTPClient(hc), quiltt.WithLogger(watch.logger()), quiltt.WithRefreshLock(lock))
-		replica := freshClient(t, s, quiltt.WithLogger(watch.logger()), quiltt.WithRefreshLock(lock))
+		holder := freshClient(t, s, quiltt.WithHTTPClient(hc), prog.option(), quiltt.WithRefreshLock(lock))
+		replica := freshClient(t, s, prog.option(), quiltt.WithRefreshLock(lock))
 
 		held := make(chan result, 1)
 		go func() {
 			b, err := holder.FreshBalance(deadline(t), checking, 5*time.Minute)
 			held <- result{b, err}
 		}()
-		require.NoError(t, watch.waitFor(deadline(t), "refreshing", 1))
+		select { // the holder took the lock and sends its refresh
+		case <-sending:
+		case <-deadline(t).Done():
+			t.Fatal("the holder's refresh never reached the gate")
+		}
 
 		for name, c := range map[string]*quiltt.Client{"joined": holder, "lock waiter": replica} {
 			ctx, cancel := context.WithCancel(deadline(t))
@@ -367,11 +375,11 @@ func TestFreshBalanceContextEndsWhileWaiting(t *testing.T) {
 				b, err := c.FreshBalance(ctx, checking, 5*time.Minute)
 				gave <- result{b, err}
 			}()
-			msg := logJoined
+			reached := prog.waitJoined
 			if c == replica {
-				msg = logWaiting
+				reached = prog.waitWaiting
 			}
-			require.NoError(t, watch.waitFor(deadline(t), msg, 1), name)
+			require.NoError(t, reached(deadline(t), 1), name)
 			cancel()
 			r := <-gave
 			assert.Nil(t, r.b, name)

@@ -78,7 +78,7 @@ func (c *Client) RefreshBalances(ctx context.Context, accountIDs []string, opts 
 	workers := DefaultRefreshConcurrency
 	if opts != nil && opts.Concurrency != 0 {
 		if opts.Concurrency < 0 || opts.Concurrency > maxRefreshConcurrency {
-			return nil, fmt.Errorf("quiltt: %s: Concurrency %d is outside 1..%d", op, opts.Concurrency, maxRefreshConcurrency)
+			return nil, errorf("%s: Concurrency %d is outside 1..%d", op, opts.Concurrency, maxRefreshConcurrency)
 		}
 		workers = opts.Concurrency
 	}
@@ -98,7 +98,7 @@ func (c *Client) RefreshBalances(ctx context.Context, accountIDs []string, opts 
 	for i := range results {
 		if err := acquire(ctx, sem); err != nil {
 			for j := i; j < len(results); j++ {
-				results[j].Err = fmt.Errorf("quiltt: %s %s: not sent: %w", op, results[j].AccountID, err)
+				results[j].Err = errorf("%s %s: not sent: %w", op, results[j].AccountID, err)
 			}
 			notStarted = len(results) - i
 			break

@@ -40,7 +40,7 @@ func BenchmarkRefreshBalances(b *testing.B) {
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer srv.Close()
-	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL+prefix),
+	c, err := quiltt.NewClient(quiltt.WithAPIKey(testAPIKey), quiltt.WithBaseURL(srv.URL+basePath),
 		quiltt.WithRateLimit(serverRate, 1))
 	if err != nil {
 		b.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,7 +14,7 @@ import (
 	"github.com/quiltt-go/quiltt"
 )
 
-// perAccount serves the refresh endpoint, answering each account ID with
+// perAccount serves the refresh route, answering each account ID with
 // status[ID] (202 when absent) and counting requests per ID.
 type perAccount struct {
 	status   map[string]int
@@ -26,14 +25,15 @@ type perAccount struct {
 	before   func(id string) // called before answering, if set
 }
 
-func (p *perAccount) start(t *testing.T) string {
+// route serves the refresh route on mux.
+func (p *perAccount) route(mux *http.ServeMux) {
 	p.count = map[string]int{}
-	srv, _ := scripted(t, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/v1/accounts/{id}/balances/refresh", func(w http.ResponseWriter, r *http.Request) {
 		n := p.inFlight.Add(1)
 		defer p.inFlight.Add(-1)
 		for m := p.maxIn.Load(); n > m && !p.maxIn.CompareAndSwap(m, n); m = p.maxIn.Load() {
 		}
-		id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, prefix+"/v1/accounts/"), "/balances/refresh")
+		id := r.PathValue("id")
 		p.mu.Lock()
 		p.count[id]++
 		p.mu.Unlock()
@@ -46,7 +46,6 @@ func (p *perAccount) start(t *testing.T) string {
 		}
 		w.WriteHeader(status)
 	})
-	return srv.URL + prefix
 }
 
 func (p *perAccount) counts() map[string]int {
@@ -62,7 +61,8 @@ func (p *perAccount) counts() map[string]int {
 func TestRefreshBalances(t *testing.T) {
 	t.Parallel()
 	p := &perAccount{status: map[string]int{"acct_gone": 404, "acct_500": 500}}
-	c := newClient(t, p.start(t))
+	c, mux, _ := setup(t)
+	p.route(mux)
 	ids := []string{"acct_a", "acct_b", "acct_a", "acct_gone", "acct_500", "acct_b", "bad/id", "acct_c"}
 
 	results, err := c.RefreshBalances(t.Context(), ids, &quiltt.RefreshBalancesOptions{Concurrency: 3})
@@ -93,7 +93,8 @@ func TestRefreshBalances(t *testing.T) {
 func TestRefreshBalancesAllAccepted(t *testing.T) {
 	t.Parallel()
 	p := &perAccount{}
-	c := newClient(t, p.start(t))
+	c, mux, _ := setup(t)
+	p.route(mux)
 	ids := make([]string, 40)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("acct_%02d", i)
@@ -123,7 +124,8 @@ func TestRefreshBalancesStopsLaunchingWhenContextEnds(t *testing.T) {
 			cancel()
 		}
 	}}
-	c := newClient(t, p.start(t))
+	c, mux, _ := setup(t)
+	p.route(mux)
 	ids := []string{"acct_1", "acct_2", "acct_3", "acct_4", "acct_5", "acct_6"}
 
 	results, err := c.RefreshBalances(ctx, ids, &quiltt.RefreshBalancesOptions{Concurrency: 1})
@@ -144,15 +146,15 @@ func TestRefreshBalancesStopsLaunchingWhenContextEnds(t *testing.T) {
 func TestRefreshBalancesFailsEarly(t *testing.T) {
 	t.Parallel()
 	p := &perAccount{}
-	base := p.start(t)
-	c := newClient(t, base)
+	c, mux, srv := setup(t)
+	p.route(mux)
 	for _, n := range []int{-1, 1001} {
 		results, err := c.RefreshBalances(t.Context(), []string{"acct_1"}, &quiltt.RefreshBalancesOptions{Concurrency: n})
 		assert.Error(t, err)
 		assert.Nil(t, results)
 	}
 
-	tokenOnly, err := quiltt.NewClient(quiltt.WithSessionToken("session.jwt.token"), quiltt.WithBaseURL(base))
+	tokenOnly, err := quiltt.NewClient(quiltt.WithSessionToken("session.jwt.token"), quiltt.WithBaseURL(srv.baseURL()))
 	require.NoError(t, err)
 	results, err := tokenOnly.RefreshBalances(t.Context(), []string{"acct_1", "acct_2"}, nil)
 	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)

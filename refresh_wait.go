@@ -79,8 +79,12 @@ func (e *RefreshWaitError) Error() string {
 	if op == "" {
 		op = "RefreshAndWait"
 	}
+	polls := "polls"
+	if e.Polls == 1 {
+		polls = "poll"
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "quiltt: %s: refresh of %s accepted, but no new balance after %d polls: %v", op, e.AccountID, e.Polls, e.Err)
+	fmt.Fprintf(&b, "quiltt: %s: refresh of %s accepted, but no new balance after %d %s: %s", op, e.AccountID, e.Polls, polls, bareText(e.Err))
 	if e.Last != nil {
 		fmt.Fprintf(&b, " (last balance %s at %s)", e.Last.ID, e.Last.At.Format(time.RFC3339))
 	}
@@ -116,13 +120,13 @@ func (c *Client) RefreshAndWait(ctx context.Context, accountID string, opts *Ref
 	const op = "RefreshAndWait"
 	lo, hi, err := opts.intervals()
 	if err != nil {
-		return nil, fmt.Errorf("quiltt: %s: %w", op, err)
+		return nil, errorf("%s: %w", op, err)
 	}
 	if err := errors.Join(c.restReady(op), c.graphQLReady(op)); err != nil {
 		return nil, err
 	}
 	if err := checkAccountID(accountID); err != nil {
-		return nil, fmt.Errorf("quiltt: %s: %w", op, err)
+		return nil, errorf("%s: %w", op, err)
 	}
 	before, err := c.latestBalance(ctx, op, accountID)
 	if err != nil {

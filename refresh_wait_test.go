@@ -2,10 +2,8 @@ package quiltt_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,12 +26,11 @@ type balanceServer struct {
 	triggers atomic.Int32
 	reads    atomic.Int32 // GraphQL reads, before and after the refresh
 	polls    atomic.Int32 // GraphQL reads after the refresh
-	srv      *httptest.Server
 }
 
-func (s *balanceServer) start(t *testing.T) string {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+prefix+"/v1/accounts/acct_1/balances/refresh", func(w http.ResponseWriter, r *http.Request) {
+// routes serves the refresh of acct_1 and the GraphQL endpoint on mux.
+func (s *balanceServer) routes(t *testing.T, mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/accounts/acct_1/balances/refresh", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+testAPIKey {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
@@ -41,12 +38,8 @@ func (s *balanceServer) start(t *testing.T) string {
 		s.triggers.Add(1)
 		w.WriteHeader(http.StatusAccepted)
 	})
-	mux.HandleFunc("POST "+prefix+"/v1/graphql", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			OperationName string
-			Variables     struct{ ID string }
-		}
-		if json.NewDecoder(r.Body).Decode(&req) != nil || req.OperationName != "AccountBalance" || r.Header.Get("Authorization") == "" {
+	handleGraphQL(t, mux, func(w http.ResponseWriter, r *gqlRequest, _ int) {
+		if r.OpName != "AccountBalance" || r.Header.Get("Authorization") == "" {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
@@ -63,15 +56,12 @@ func (s *balanceServer) start(t *testing.T) string {
 			}
 		}
 		account := "null"
-		if req.Variables.ID == "acct_1" {
+		if r.Variables["id"] == "acct_1" {
 			account = fmt.Sprintf(`{"id":"acct_1","balance":%s}`, balance())
 		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"data":{"account":%s}}`, account)
 	})
-	s.srv = httptest.NewServer(mux)
-	t.Cleanup(s.srv.Close)
-	return s.srv.URL + prefix
 }
 
 func balanceJSON(id, source string, at time.Time, current string) func() string {
@@ -106,7 +96,8 @@ func TestRefreshAndWait(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			s := &balanceServer{old: tc.old, fresh: tc.fresh, changeAfter: 3}
-			c := newClient(t, s.start(t)).ForProfile("p_1")
+			c, mux, _ := setup(t)
+			s.routes(t, mux)
 
 			b, err := c.RefreshAndWait(t.Context(), "acct_1", fastPolls)
 
@@ -126,7 +117,8 @@ func TestRefreshAndWait(t *testing.T) {
 func TestRefreshAndWaitNeverChanges(t *testing.T) {
 	t.Parallel()
 	s := &balanceServer{old: balanceJSON("bal_old", "REFRESH", time.Date(2024, 6, 9, 0, 0, 0, 0, time.UTC), "1.5"), changeAfter: -1}
-	c := newClient(t, s.start(t)).ForProfile("p_1")
+	c, mux, _ := setup(t)
+	s.routes(t, mux)
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 
@@ -147,7 +139,8 @@ func TestRefreshAndWaitNeverChanges(t *testing.T) {
 func TestRefreshAndWaitStopsWaitingWhenCancelled(t *testing.T) {
 	t.Parallel()
 	s := &balanceServer{old: nullBalance, changeAfter: -1}
-	c := newClient(t, s.start(t)).ForProfile("p_1")
+	c, mux, _ := setup(t)
+	s.routes(t, mux)
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 
@@ -165,7 +158,8 @@ func TestRefreshAndWaitStopsWaitingWhenCancelled(t *testing.T) {
 func TestRefreshAndWaitPollFails(t *testing.T) {
 	t.Parallel()
 	s := &balanceServer{old: nullBalance, changeAfter: -1, gqlStatus: http.StatusForbidden}
-	c := newClient(t, s.start(t)).ForProfile("p_1")
+	c, mux, _ := setup(t)
+	s.routes(t, mux)
 
 	_, err := c.RefreshAndWait(t.Context(), "acct_1", fastPolls)
 
@@ -179,9 +173,10 @@ func TestRefreshAndWaitPollFails(t *testing.T) {
 func TestRefreshAndWaitNothingBilledOnEarlyFailure(t *testing.T) {
 	t.Parallel()
 	s := &balanceServer{old: nullBalance, changeAfter: -1}
-	base := s.start(t)
-	withKey := newClient(t, base)
-	tokenOnly, err := quiltt.NewClient(quiltt.WithSessionToken("session.jwt.token"), quiltt.WithBaseURL(base))
+	_, mux, srv := setup(t)
+	s.routes(t, mux)
+	withKey := newClient(t, srv.baseURL())
+	tokenOnly, err := quiltt.NewClient(quiltt.WithSessionToken("session.jwt.token"), quiltt.WithBaseURL(srv.baseURL()))
 	require.NoError(t, err)
 	t.Cleanup(tokenOnly.CloseIdleConnections)
 
@@ -208,4 +203,23 @@ func TestRefreshAndWaitNothingBilledOnEarlyFailure(t *testing.T) {
 		assert.NotErrorAs(t, err, &we, name)
 	}
 	assert.Zero(t, s.triggers.Load(), "nothing billed")
+}
+
+// RefreshWaitError counts its polls in words: "after 1 poll", "after 3
+// polls".
+func TestRefreshWaitErrorSaysPolls(t *testing.T) {
+	t.Parallel()
+	for polls, want := range map[int]string{0: "after 0 polls:", 1: "after 1 poll:", 3: "after 3 polls:"} {
+		err := &quiltt.RefreshWaitError{AccountID: "acct_1", Polls: polls, Err: context.DeadlineExceeded}
+		assert.Contains(t, err.Error(), want)
+	}
+
+	s := &balanceServer{old: nullBalance, changeAfter: -1, gqlStatus: http.StatusForbidden}
+	c, mux, _ := setup(t)
+	s.routes(t, mux)
+	_, err := c.RefreshAndWait(t.Context(), "acct_1", fastPolls)
+	var we *quiltt.RefreshWaitError
+	require.ErrorAs(t, err, &we)
+	require.Equal(t, 1, we.Polls)
+	assert.Contains(t, err.Error(), "no new balance after 1 poll: ")
 }

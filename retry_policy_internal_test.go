@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -120,4 +121,22 @@ func TestRetryWaitIsAFunctionOfTheCallAndTheRetry(t *testing.T) {
 	}
 	assert.True(t, differs, "the jitter varies between calls")
 	assert.Equal(t, 3*time.Second, retryWait(lower, upper, 0, 3*time.Second, 1), "the server's floor wins")
+}
+
+func TestBackoffStaysWithinBoundsAndGrows(t *testing.T) {
+	lower, upper := 10*time.Millisecond, 300*time.Millisecond
+	for n := range 12 {
+		lo := lower << n
+		for range 200 {
+			w := retryWait(lower, upper, n, 0, rand.Uint64())
+			assert.GreaterOrEqual(t, w, lower)
+			assert.LessOrEqual(t, w, upper)
+			if lo < upper {
+				assert.GreaterOrEqual(t, w, lo, "retry %d", n)
+				assert.LessOrEqual(t, w, min(2*lo, upper), "retry %d", n)
+			}
+		}
+	}
+	assert.Equal(t, time.Second, retryWait(time.Second, time.Second, 5, 0, 1))
+	assert.Equal(t, time.Hour, retryWait(time.Hour, time.Hour, 80, 0, 1), "no overflow")
 }

@@ -210,7 +210,7 @@ func (h *WebhookHandler) serveEvent(w http.ResponseWriter, r *http.Request, ev E
 	c, err := h.Claims.Claim(ctx, ev.ID, lease)
 	switch {
 	case err != nil:
-		h.answer(w, r, http.StatusServiceUnavailable, reasonStore, slog.LevelError, msgStore, fmt.Errorf("quiltt: claiming the event: %w", err), attrs...)
+		h.answer(w, r, http.StatusServiceUnavailable, reasonStore, slog.LevelError, msgStore, errorf("claiming the event: %w", err), attrs...)
 		return false
 	case c.State == ClaimDone:
 		h.logger().LogAttrs(ctx, slog.LevelDebug, msgSkipped, attrs...)
@@ -221,7 +221,7 @@ func (h *WebhookHandler) serveEvent(w http.ResponseWriter, r *http.Request, ev E
 		return false
 	case c.State != ClaimAcquired:
 		h.answer(w, r, http.StatusServiceUnavailable, reasonStore, slog.LevelError, msgStore,
-			fmt.Errorf("quiltt: the ClaimStore answered the state %v", c.State), attrs...)
+			errorf("the ClaimStore answered the state %v", c.State), attrs...)
 		return false
 	}
 

@@ -1,7 +1,6 @@
 package quiltt
 
 import (
-	"math/rand/v2"
 	"net/http"
 	"testing"
 	"time"
@@ -55,40 +54,26 @@ func TestServerWait(t *testing.T) {
 	assert.Zero(t, serverWait(http.Header{}, now))
 }
 
-func TestBackoffStaysWithinBoundsAndGrows(t *testing.T) {
-	lower, upper := 10*time.Millisecond, 300*time.Millisecond
-	for n := range 12 {
-		lo := lower << n
-		for range 200 {
-			w := retryWait(lower, upper, n, 0, rand.Uint64())
-			assert.GreaterOrEqual(t, w, lower)
-			assert.LessOrEqual(t, w, upper)
-			if lo < upper {
-				assert.GreaterOrEqual(t, w, lo, "retry %d", n)
-				assert.LessOrEqual(t, w, min(2*lo, upper), "retry %d", n)
-			}
+// FuzzRateLimitHeaders feeds arbitrary Ratelimit-* and Retry-After values to
+// the parsers: no panic, no negative budget, no wait outside [0, 24h].
+func FuzzRateLimitHeaders(f *testing.F) {
+	f.Add("25", "0", "1767332561", "")
+	f.Add("100", "99", "7", "3")
+	f.Add("-1", "x", "", "Wed, 21 Oct 2015 07:28:00 GMT")
+	f.Add("99999999999999999999", "1e3", "99999999999999", "-5")
+	f.Add("", "", " 12 ", "  ")
+	f.Fuzz(func(t *testing.T, limit, remaining, reset, retryAfter string) {
+		h := http.Header{}
+		h.Set("Ratelimit-Limit", limit)
+		h.Set("Ratelimit-Remaining", remaining)
+		h.Set("Ratelimit-Reset", reset)
+		h.Set("Retry-After", retryAfter)
+		rl := parseRateLimit(h)
+		if rl.Limit < 0 || rl.Remaining < 0 {
+			t.Fatalf("negative budget %+v", rl)
 		}
-	}
-	assert.Equal(t, time.Second, retryWait(time.Second, time.Second, 5, 0, 1))
-	assert.Equal(t, time.Hour, retryWait(time.Hour, time.Hour, 80, 0, 1), "no overflow")
-}
-
-func TestNewErrorShapes(t *testing.T) {
-	now := time.Now()
-	e := newError(422, hdr("Content-Type", "application/json"), []byte(`{"filter":["is invalid"],"sort":"bad"}`), now)
-	assert.Equal(t, map[string][]string{"filter": {"is invalid"}, "sort": {"bad"}}, e.Validation)
-	assert.Equal(t, "Unprocessable Entity", e.Message)
-	assert.Contains(t, e.Error(), "filter: is invalid; sort: bad")
-
-	e = newError(500, hdr("Content-Type", "text/html"), []byte(`{"message":"hidden"}`), now)
-	assert.Equal(t, "Internal Server Error", e.Message, "an HTML answer is not read as JSON")
-
-	e = newError(500, http.Header{}, []byte(` {"message":"no content type","errorId":"e1"}`), now)
-	assert.Equal(t, "no content type", e.Message)
-	assert.Equal(t, "e1", e.ErrorID)
-
-	e = newError(429, hdr("X-Request-Id", "req_1", "Retry-After", "3"), nil, now)
-	assert.Equal(t, "req_1", e.RequestID)
-	assert.Equal(t, 3*time.Second, e.RetryAfter)
-	assert.Equal(t, "Too Many Requests", e.Message)
+		if w := serverWait(h, time.Now()); w < 0 || w > 24*time.Hour {
+			t.Fatalf("wait %v outside [0, 24h]", w)
+		}
+	})
 }

@@ -54,11 +54,11 @@ func benchServer(b *testing.B) *httptest.Server {
 // policy, genqlient decoding, mapping onto the public types.
 func BenchmarkAccounts(b *testing.B) {
 	srv := benchServer(b)
-	c, err := quiltt.NewClient(quiltt.WithBaseURL(srv.URL), quiltt.WithAPIKey(gqlTestKey), quiltt.WithRateLimit(rate.Inf, 1))
+	c, err := quiltt.NewClient(quiltt.WithBaseURL(srv.URL), quiltt.WithAPIKey(testAPIKey), quiltt.WithRateLimit(rate.Inf, 1))
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := c.ForProfile(gqlTestProfile)
+	p := c.ForProfile(testProfile)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
