@@ -18,6 +18,7 @@ package amount
 
 import (
 	"errors"
+	"github.com/quiltt-go/quiltt/internal/jsonscan"
 	"math/big"
 
 	"github.com/shopspring/decimal"
@@ -149,44 +150,8 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // validNumber reports whether b is exactly one JSON number token.
 func validNumber(b []byte) bool {
-	i := 0
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && '1' <= b[i] && b[i] <= '9':
-		for i < len(b) && isDigit(b[i]) {
-			i++
-		}
-	default:
-		return false
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		j := i
-		for i < len(b) && isDigit(b[i]) {
-			i++
-		}
-		if i == j {
-			return false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		j := i
-		for i < len(b) && isDigit(b[i]) {
-			i++
-		}
-		if i == j {
-			return false
-		}
-	}
-	return i == len(b)
+	end, ok := jsonscan.NumberEnd(b, 0)
+	return ok && end == len(b)
 }
 
 // Amount is a decimal.Decimal that decodes from JSON by Parse's rule. Bind

@@ -139,7 +139,19 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // Number reads the number at Pos: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 func (s *Scanner) Number() error {
-	b, i := s.Buf, s.Pos
+	end, ok := NumberEnd(s.Buf, s.Pos)
+	s.Pos = end
+	if !ok {
+		return s.Fail("bad number")
+	}
+	return nil
+}
+
+// NumberEnd reads the JSON number token that starts at b[i]:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?. It returns where the token
+// ends and true, or where it stopped making sense and false. It is the one
+// place the SDK spells out a JSON number's grammar.
+func NumberEnd(b []byte, i int) (int, bool) {
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
@@ -147,40 +159,37 @@ func (s *Scanner) Number() error {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && '1' <= b[i] && b[i] <= '9':
-		for i < len(b) && isDigit(b[i]) {
-			i++
-		}
+		i = digits(b, i)
 	default:
-		s.Pos = i
-		return s.Fail("bad number")
+		return i, false
 	}
 	if i < len(b) && b[i] == '.' {
-		i++
-		j := i
-		for i < len(b) && isDigit(b[i]) {
-			i++
+		j := digits(b, i+1)
+		if j == i+1 {
+			return j, false
 		}
-		if i == j {
-			s.Pos = i
-			return s.Fail("bad number")
-		}
+		i = j
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		i++
 		if i < len(b) && (b[i] == '+' || b[i] == '-') {
 			i++
 		}
-		j := i
-		for i < len(b) && isDigit(b[i]) {
-			i++
+		j := digits(b, i)
+		if j == i {
+			return j, false
 		}
-		if i == j {
-			s.Pos = i
-			return s.Fail("bad number")
-		}
+		i = j
 	}
-	s.Pos = i
-	return nil
+	return i, true
+}
+
+// digits returns the end of the run of decimal digits at b[i].
+func digits(b []byte, i int) int {
+	for i < len(b) && isDigit(b[i]) {
+		i++
+	}
+	return i
 }
 
 // Literal reads true, false or null at Pos and returns its first byte.
