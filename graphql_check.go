@@ -271,56 +271,32 @@ func (c *answerChecker) pop() {
 
 // object checks the object at the scanner's position against s.
 func (c *answerChecker) object(s *shape) error {
-	c.sc.Pos++ // {
-	c.sc.Depth++
 	var seen uint64
 	next := 0
-	if c.sc.Peek() == '}' {
-		c.sc.Pos++
-	} else {
-		for {
-			c.sc.SkipSpace()
-			start, end, escaped, err := c.sc.String()
-			if err != nil {
-				return err
-			}
-			if err := c.sc.Expect(':', "want :"); err != nil {
-				return err
-			}
-			if i := keyIndex(c.sc.Buf, start, end, escaped, s.names, next); i < 0 {
-				if err := c.sc.Skip(); err != nil {
-					return err
-				}
-			} else {
-				f := &s.fields[i]
-				if seen&(1<<i) != 0 {
-					return c.problemf("%s appears twice", pathText(c.path, pathElem{name: f.name}))
-				}
-				seen |= 1 << i
-				next = i + 1
-				c.push(pathElem{name: f.name}, !f.nonNull)
-				err := c.value(f.ref)
-				c.pop()
-				if err != nil {
-					return err
-				}
-			}
-			if c.sc.Peek() == ',' {
-				c.sc.Pos++
-				continue
-			}
-			if err := c.sc.Expect('}', "want , or }"); err != nil {
-				return err
-			}
-			break
+	err := c.sc.Members(func(start, end int, escaped bool) error {
+		i := keyIndex(c.sc.Buf, start, end, escaped, s.names, next)
+		if i < 0 {
+			return c.sc.Skip()
 		}
+		f := &s.fields[i]
+		if seen&(1<<i) != 0 {
+			return c.problemf("%s appears twice", pathText(c.path, pathElem{name: f.name}))
+		}
+		seen |= 1 << i
+		next = i + 1
+		c.push(pathElem{name: f.name}, !f.nonNull)
+		err := c.value(f.ref)
+		c.pop()
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	for i, f := range s.fields {
 		if seen&(1<<i) == 0 && (f.nonNull || f.required) {
 			return c.problemf("%s is missing", pathText(c.path, pathElem{name: f.name}))
 		}
 	}
-	c.sc.Depth--
 	return nil
 }
 

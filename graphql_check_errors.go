@@ -40,59 +40,34 @@ func (c *answerChecker) errorEntry(i int) error {
 	if c.sc.Peek() != '{' {
 		return c.problemf("errors[%d] is not an object", i)
 	}
-	c.sc.Pos++
-	c.sc.Depth++
 	var seen [2]bool
-	if c.sc.Peek() == '}' {
-		c.sc.Pos++
-	} else {
-		for {
-			c.sc.SkipSpace()
-			start, end, escaped, err := c.sc.String()
-			if err != nil {
-				return err
+	err := c.sc.Members(func(start, end int, escaped bool) error {
+		k := keyIndex(c.sc.Buf, start, end, escaped, errorKeys, 0)
+		if k >= 0 {
+			if seen[k] {
+				return c.problemf("errors[%d]: %s appears twice", i, errorKeys[k])
 			}
-			if err := c.sc.Expect(':', "want :"); err != nil {
-				return err
-			}
-			k := keyIndex(c.sc.Buf, start, end, escaped, errorKeys, 0)
-			if k >= 0 {
-				if seen[k] {
-					return c.problemf("errors[%d]: %s appears twice", i, errorKeys[k])
-				}
-				seen[k] = true
-			}
-			switch k {
-			case 0:
-				if c.sc.Peek() != '"' {
-					return c.problemf("errors[%d]: message is not a string", i)
-				}
-				if _, _, _, err := c.sc.String(); err != nil {
-					return err
-				}
-			case 1:
-				if err := c.errorPath(i); err != nil {
-					return err
-				}
-			default:
-				if err := c.sc.Skip(); err != nil {
-					return err
-				}
-			}
-			if c.sc.Peek() == ',' {
-				c.sc.Pos++
-				continue
-			}
-			if err := c.sc.Expect('}', "want , or }"); err != nil {
-				return err
-			}
-			break
+			seen[k] = true
 		}
+		switch k {
+		case 0:
+			if c.sc.Peek() != '"' {
+				return c.problemf("errors[%d]: message is not a string", i)
+			}
+			_, _, _, err := c.sc.String()
+			return err
+		case 1:
+			return c.errorPath(i)
+		default:
+			return c.sc.Skip()
+		}
+	})
+	if err != nil {
+		return err
 	}
 	if !seen[0] {
 		return c.problemf("errors[%d] has no message", i)
 	}
-	c.sc.Depth--
 	return nil
 }
 

@@ -286,6 +286,43 @@ func (s *Scanner) Skip() error {
 	}
 }
 
+// Members reads the object at Pos, its '{' included, calling member once
+// per member with Pos on the member's value, which member must read. start,
+// end and escaped locate the member's key as String does. Depth counts the
+// object while its members are read. It returns the first error, member's
+// or the syntax's.
+func (s *Scanner) Members(member func(start, end int, escaped bool) error) error {
+	s.Pos++ // {
+	s.Depth++
+	if s.Peek() == '}' {
+		s.Pos++
+		s.Depth--
+		return nil
+	}
+	for {
+		s.SkipSpace()
+		start, end, escaped, err := s.String()
+		if err != nil {
+			return err
+		}
+		if err := s.Expect(':', "want :"); err != nil {
+			return err
+		}
+		if err := member(start, end, escaped); err != nil {
+			return err
+		}
+		if s.Peek() == ',' {
+			s.Pos++
+			continue
+		}
+		if err := s.Expect('}', "want , or }"); err != nil {
+			return err
+		}
+		s.Depth--
+		return nil
+	}
+}
+
 // key reads an object member's key and its colon.
 func (s *Scanner) key() error {
 	s.SkipSpace()
