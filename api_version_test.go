@@ -68,7 +68,7 @@ func TestWithAPIVersionWarnsOnUnknownVersion(t *testing.T) {
 	} {
 		t.Run(tc.version, func(t *testing.T) {
 			h := &recordingHandler{}
-			opts := []quiltt.Option{quiltt.WithAPIKey(gqlTestKey)}
+			opts := []quiltt.Option{quiltt.WithAPIKey(testAPIKey)}
 			if tc.version != "" {
 				opts = append(opts, quiltt.WithAPIVersion(tc.version))
 			}

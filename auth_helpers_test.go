@@ -125,7 +125,7 @@ func (s *scriptedAuth) client(t *testing.T, opts ...quiltt.Option) *quiltt.Clien
 	t.Helper()
 	c, err := quiltt.NewClient(append([]quiltt.Option{
 		quiltt.WithAuthURL(s.URL + authPrefix),
-		quiltt.WithAPIKey(gqlTestKey),
+		quiltt.WithAPIKey(testAPIKey),
 		quiltt.WithRetryWait(time.Millisecond, 2*time.Millisecond),
 		quiltt.WithRateLimit(rate.Inf, 1),
 	}, opts...)...)

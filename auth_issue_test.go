@@ -256,18 +256,18 @@ func TestIssueSessionTokenRetries(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := newScriptedAuth(t, tc.answers...)
-			s, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+			s, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: testProfile})
 			seen := srv.seen()
 			assert.Len(t, seen, tc.attempts, "POSTs")
 			for _, a := range seen {
 				assert.Equal(t, http.MethodPost, a.Method)
 				assert.Equal(t, authPrefix+"/v1/users/sessions", a.Path)
-				assert.Equal(t, "Bearer "+gqlTestKey, a.Auth)
-				assert.JSONEq(t, `{"userId":"`+gqlTestProfile+`"}`, string(a.Body), "the same body on every attempt")
+				assert.Equal(t, "Bearer "+testAPIKey, a.Auth)
+				assert.JSONEq(t, `{"userId":"`+testProfile+`"}`, string(a.Body), "the same body on every attempt")
 			}
 			if tc.ok {
 				require.NoError(t, err)
-				assert.Equal(t, gqlTestToken, s.Token())
+				assert.Equal(t, testSessionToken, s.Token())
 				return
 			}
 			var e *quiltt.Error
@@ -312,10 +312,10 @@ func TestIssueSessionTokenLostAnswerCounts(t *testing.T) {
 func TestIssueSessionTokenRetriesConnectionRefused(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
-	c, err := quiltt.NewClient(quiltt.WithAuthURL(closed.URL), quiltt.WithAPIKey(gqlTestKey),
+	c, err := quiltt.NewClient(quiltt.WithAuthURL(closed.URL), quiltt.WithAPIKey(testAPIKey),
 		quiltt.WithRetryWait(time.Millisecond, time.Millisecond))
 	require.NoError(t, err)
-	_, err = c.IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+	_, err = c.IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: testProfile})
 	var te *quiltt.TransportError
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, 4, te.Attempts, "the first attempt and 3 retries")
@@ -335,7 +335,7 @@ func TestIssueSessionTokenMalformedAnswer(t *testing.T) {
 		"empty body":        nil,
 		"trailing data":     append(bytes.Clone(good), []byte(`{"more":1}`)...),
 		"over the cap":      append([]byte(`{"pad":"`+strings.Repeat("x", 1<<20)+`",`), good[1:]...),
-		"token with space":  withKey(t, good, "token", gqlTestToken+" x"),
+		"token with space":  withKey(t, good, "token", testSessionToken+" x"),
 		"token a number":    withKey(t, good, "token", 42),
 		"expiration string": withKey(t, good, "expiration", "1767418961"),
 		"expiration zero":   withKey(t, good, "expiration", 0),
@@ -355,13 +355,13 @@ func TestIssueSessionTokenMalformedAnswer(t *testing.T) {
 	for name, body := range variants {
 		t.Run(name, func(t *testing.T) {
 			srv := newScriptedAuth(t, authAnswer{status: http.StatusCreated, body: body})
-			s, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+			s, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: testProfile})
 			assert.Nil(t, s)
 			require.ErrorIs(t, err, quiltt.ErrInvalidResponse)
 			assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown)
 			assert.Contains(t, err.Error(), "IssueSessionToken")
 			assert.Contains(t, err.Error(), "201 Created: a session was issued")
-			assert.NotContains(t, err.Error(), gqlTestToken)
+			assert.NotContains(t, err.Error(), testSessionToken)
 			assert.NotContains(t, err.Error(), "xxxx", "the body is never quoted")
 			assert.Len(t, srv.seen(), 1, "a 2xx is never retried")
 		})
@@ -369,7 +369,7 @@ func TestIssueSessionTokenMalformedAnswer(t *testing.T) {
 
 	// What the error says is missing.
 	srv := newScriptedAuth(t, authAnswer{status: http.StatusCreated, body: withoutKey(t, withKey(t, good, "expiration", "soon"), "userUuid")})
-	_, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+	_, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: testProfile})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no userUuid")
 	assert.Contains(t, err.Error(), "expiration is not a JSON number")
@@ -394,10 +394,10 @@ func TestIssueSessionTokenAnswerVariants(t *testing.T) {
 				status = http.StatusOK
 			}
 			srv := newScriptedAuth(t, authAnswer{status: status, body: tc.body})
-			s, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+			s, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: testProfile})
 			require.NoError(t, err)
-			assert.Equal(t, gqlTestToken, s.Token())
-			assert.Equal(t, gqlTestProfile, s.UserID)
+			assert.Equal(t, testSessionToken, s.Token())
+			assert.Equal(t, testProfile, s.UserID)
 			assert.Equal(t, "018a72f8-5434-7262-a029-a186fb0c5f33", s.UserUUID)
 			assert.Equal(t, "env_12dCJfRbJ5qHvqLOUpmYO9", s.EnvironmentID)
 			assert.True(t, tc.expiration.Equal(s.Expiration), "%v", s.Expiration)
@@ -408,9 +408,9 @@ func TestIssueSessionTokenAnswerVariants(t *testing.T) {
 
 func TestIssueSessionTokenNeedsAPIKey(t *testing.T) {
 	srv := newScriptedAuth(t, authAnswer{status: http.StatusCreated, body: authFixture(t, "user_session.json")})
-	c, err := quiltt.NewClient(quiltt.WithAuthURL(srv.URL), quiltt.WithSessionToken(gqlTestToken))
+	c, err := quiltt.NewClient(quiltt.WithAuthURL(srv.URL), quiltt.WithSessionToken(testSessionToken))
 	require.NoError(t, err)
-	_, err = c.IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+	_, err = c.IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: testProfile})
 	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)
 	_, err = c.IntrospectAPIKey(t.Context())
 	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)

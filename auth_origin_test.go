@@ -70,7 +70,7 @@ func TestAuthCredentialOnlyForAuthOrigin(t *testing.T) {
 	client := func(prefix string) *quiltt.Client {
 		c, err := quiltt.NewClient(
 			quiltt.WithBaseURL(api.URL), quiltt.WithAuthURL(auth.URL+prefix),
-			quiltt.WithAPIKey(gqlTestKey), quiltt.WithSessionToken(gqlTestToken),
+			quiltt.WithAPIKey(testAPIKey), quiltt.WithSessionToken(testSessionToken),
 			quiltt.WithMaxRetries(0), quiltt.WithRateLimit(rate.Inf, 1), quiltt.WithRetryWait(time.Millisecond, time.Millisecond),
 		)
 		require.NoError(t, err)
@@ -89,7 +89,7 @@ func TestAuthCredentialOnlyForAuthOrigin(t *testing.T) {
 		},
 	}
 	wantAuth := map[string]string{
-		"revoke": "Bearer " + otherToken, "introspect session": "Bearer " + otherToken, "introspect API key": "Bearer " + gqlTestKey,
+		"revoke": "Bearer " + otherToken, "introspect session": "Bearer " + otherToken, "introspect API key": "Bearer " + testAPIKey,
 	}
 
 	for name, call := range calls {
@@ -112,7 +112,7 @@ func TestAuthCredentialOnlyForAuthOrigin(t *testing.T) {
 
 	t.Run("issue is not redirected", func(t *testing.T) {
 		before := len(api.attempts())
-		_, err := client("/to-api").IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+		_, err := client("/to-api").IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: testProfile})
 		var e *quiltt.Error
 		require.ErrorAs(t, err, &e)
 		assert.Equal(t, http.StatusTemporaryRedirect, e.StatusCode, "a trigger's 3xx is returned")
@@ -128,12 +128,12 @@ func TestAuthCredentialOnlyForAuthOrigin(t *testing.T) {
 		for _, call := range calls {
 			_ = call(c)
 		}
-		_, _ = c.IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: gqlTestProfile})
+		_, _ = c.IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: testProfile})
 		assert.Len(t, api.attempts(), before)
 		beforeAuth := len(auth.attempts())
 		_, _ = c.Accounts(t.Context(), nil)
 		assert.Len(t, auth.attempts(), beforeAuth)
 		require.Len(t, api.attempts(), before+1)
-		assert.Equal(t, "Bearer "+gqlTestToken, api.attempts()[before].Auth)
+		assert.Equal(t, "Bearer "+testSessionToken, api.attempts()[before].Auth)
 	})
 }

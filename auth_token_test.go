@@ -73,13 +73,13 @@ func TestRevokeSessionTokenRetries(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := newScriptedAuth(t, tc.answers...)
-			err := srv.client(t).RevokeSessionToken(t.Context(), gqlTestToken)
+			err := srv.client(t).RevokeSessionToken(t.Context(), testSessionToken)
 			seen := srv.seen()
 			assert.Len(t, seen, tc.attempts, "DELETEs")
 			for _, a := range seen {
 				assert.Equal(t, http.MethodDelete, a.Method)
 				assert.Equal(t, authPrefix+"/v1/users/session", a.Path)
-				assert.Equal(t, "Bearer "+gqlTestToken, a.Auth, "the token given, not the API key")
+				assert.Equal(t, "Bearer "+testSessionToken, a.Auth, "the token given, not the API key")
 			}
 			if tc.ok {
 				assert.NoError(t, err)
@@ -155,30 +155,30 @@ func TestIntrospectSessionTokenAnswers(t *testing.T) {
 		"503 then 200: retried":  {[]authAnswer{{503, nil}, {200, good}}, 2, false},
 		"200 without expiresAt":  {[]authAnswer{{200, withoutKey(t, good, "expiresAt")}}, 1, true},
 		"200 with a null token":  {[]authAnswer{{200, withKey(t, good, "token", nil)}}, 1, true},
-		"200 not a JSON object":  {[]authAnswer{{200, []byte(`"` + gqlTestToken + `"`)}}, 1, true},
+		"200 not a JSON object":  {[]authAnswer{{200, []byte(`"` + testSessionToken + `"`)}}, 1, true},
 		"200 expiration string":  {[]authAnswer{{200, withKey(t, good, "expiration", "x")}}, 1, true},
 		"200 userUuid as number": {[]authAnswer{{200, withKey(t, good, "userUuid", 7)}}, 1, true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := newScriptedAuth(t, tc.answers...)
-			s, err := srv.client(t).IntrospectSessionToken(t.Context(), gqlTestToken)
+			s, err := srv.client(t).IntrospectSessionToken(t.Context(), testSessionToken)
 			seen := srv.seen()
 			assert.Len(t, seen, tc.attempts)
 			for _, a := range seen {
 				assert.Equal(t, http.MethodPost, a.Method)
 				assert.Equal(t, authPrefix+"/v1/introspect/session_token", a.Path)
-				assert.Equal(t, "Bearer "+gqlTestToken, a.Auth)
+				assert.Equal(t, "Bearer "+testSessionToken, a.Auth)
 				assert.Empty(t, a.Body)
 			}
 			if !tc.invalid {
 				require.NoError(t, err)
-				assert.Equal(t, gqlTestProfile, s.UserID)
+				assert.Equal(t, testProfile, s.UserID)
 				return
 			}
 			require.ErrorIs(t, err, quiltt.ErrInvalidResponse)
 			assert.Contains(t, err.Error(), "IntrospectSessionToken")
 			assert.NotContains(t, err.Error(), "a session was issued", "only issuing issues")
-			assert.NotContains(t, err.Error(), gqlTestToken)
+			assert.NotContains(t, err.Error(), testSessionToken)
 		})
 	}
 }
@@ -275,7 +275,7 @@ func TestIntrospectAPIKeyAnswers(t *testing.T) {
 			for _, a := range seen {
 				assert.Equal(t, http.MethodPost, a.Method)
 				assert.Equal(t, authPrefix+"/v1/introspect/api_key", a.Path)
-				assert.Equal(t, "Bearer "+gqlTestKey, a.Auth)
+				assert.Equal(t, "Bearer "+testAPIKey, a.Auth)
 			}
 			if tc.invalid {
 				require.ErrorIs(t, err, quiltt.ErrInvalidResponse)

@@ -211,7 +211,7 @@ func runH2Cell(t *testing.T, tr h2Transport, op matrixOp, f h2Fault, want h2Expe
 	})
 	require.NoError(t, err)
 	opts := []quiltt.Option{
-		quiltt.WithBaseURL(srv.URL() + matrixPrefix), quiltt.WithAPIKey(gqlTestKey),
+		quiltt.WithBaseURL(srv.URL() + matrixPrefix), quiltt.WithAPIKey(testAPIKey),
 		quiltt.WithMaxRetries(matrixRetries), quiltt.WithRetryWait(time.Millisecond, 2*time.Millisecond),
 		quiltt.WithRateLimit(rate.Inf, 1),
 	}
@@ -220,7 +220,7 @@ func runH2Cell(t *testing.T, tr h2Transport, op matrixOp, f h2Fault, want h2Expe
 	}
 	c, err := quiltt.NewClient(opts...)
 	require.NoError(t, err)
-	client := c.ForProfile(gqlTestProfile)
+	client := c.ForProfile(testProfile)
 
 	const timeout = 5 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -274,7 +274,7 @@ func runH2Cell(t *testing.T, tr h2Transport, op matrixOp, f h2Fault, want h2Expe
 	for _, s := range []error{quiltt.ErrBadRequest, quiltt.ErrUnauthorized, quiltt.ErrForbidden, quiltt.ErrNotFound, quiltt.ErrRateLimited, quiltt.ErrServer} {
 		assert.NotErrorIs(t, err, s, "no stray sentinel")
 	}
-	assert.NotContains(t, err.Error(), gqlTestKey)
+	assert.NotContains(t, err.Error(), testAPIKey)
 }
 
 // h1TLSClient is a user's client with HTTP/2 off: HTTP/1.1 only, over TLS,

@@ -387,7 +387,7 @@ func runCell(t *testing.T, op matrixOp, f fault, want expect, overTLS bool) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	srv := newMatrixServer(t, op, f, overTLS)
 	opts := []quiltt.Option{
-		quiltt.WithBaseURL(srv.url), quiltt.WithAPIKey(gqlTestKey),
+		quiltt.WithBaseURL(srv.url), quiltt.WithAPIKey(testAPIKey),
 		quiltt.WithMaxRetries(matrixRetries), quiltt.WithRetryWait(time.Millisecond, 2*time.Millisecond),
 		quiltt.WithRateLimit(rate.Inf, 1),
 	}
@@ -396,7 +396,7 @@ func runCell(t *testing.T, op matrixOp, f fault, want expect, overTLS bool) {
 	}
 	c, err := quiltt.NewClient(opts...)
 	require.NoError(t, err)
-	client := c.ForProfile(gqlTestProfile)
+	client := c.ForProfile(testProfile)
 
 	timeout := 5 * time.Second
 	if f.kind == fSlow {
@@ -448,7 +448,7 @@ func runCell(t *testing.T, op matrixOp, f fault, want expect, overTLS bool) {
 	case "QueryError":
 		assert.ErrorAs(t, err, &qe)
 	}
-	assert.NotContains(t, err.Error(), gqlTestKey)
+	assert.NotContains(t, err.Error(), testAPIKey)
 }
 
 func containsErr(list []error, target error) bool {

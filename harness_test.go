@@ -59,14 +59,6 @@ const (
 	testProfile      = "p_12uGLpPexyTkZCcJJntSjb"
 )
 
-// The credentials' earlier names, still used by secrets_test.go and the
-// fault matrix, which this harness leaves as they are.
-const (
-	gqlTestKey     = testAPIKey
-	gqlTestToken   = testSessionToken
-	gqlTestProfile = testProfile
-)
-
 // accountsPath is the REST route of the account endpoints (the balance
 // refresh), for handleScript.
 const accountsPath = "/v1/accounts/"
@@ -248,10 +240,9 @@ func (g *gqlRoute) seen() []gqlRequest {
 	return append([]gqlRequest(nil), g.requests...)
 }
 
-// newGQLServer and newGQLClient are the harness's earlier spelling, kept
-// for secrets_test.go (extended elsewhere at the time of writing): setup's
-// server with the GraphQL route answering with answer, and a client of it
-// that reads as testProfile. New tests call setup and handleGraphQL.
+// newGQLServer is setup with only the GraphQL route, answering with answer:
+// the shorthand of tests that need nothing else. newGQLClient is a client
+// of it that reads as testProfile.
 func newGQLServer(t *testing.T, answer func(w http.ResponseWriter, r *gqlRequest, attempt int)) *testServer {
 	t.Helper()
 	_, mux, srv := setup(t)

@@ -47,17 +47,17 @@ func (lc *leakCheck) add(err error) {
 // addAuthCalls makes every call of the auth API, the session token given
 // as an argument (withKey holds none of its own), and records their errors.
 func (lc *leakCheck) addAuthCalls(ctx context.Context, withKey, withToken *quiltt.Client) {
-	s, err := withKey.IssueSessionToken(ctx, &quiltt.SessionParams{UserID: gqlTestProfile})
+	s, err := withKey.IssueSessionToken(ctx, &quiltt.SessionParams{UserID: testProfile})
 	lc.add(err)
 	if s != nil {
 		lc.sessions++
 		lc.texts = append(lc.texts, fmt.Sprintf("%v %+v %#v", s, s, *s))
 	}
-	_, err = withKey.IssueSessionToken(ctx, &quiltt.SessionParams{UserID: gqlTestProfile, Email: gqlTestToken})
+	_, err = withKey.IssueSessionToken(ctx, &quiltt.SessionParams{UserID: testProfile, Email: testSessionToken})
 	lc.add(err)
 	for _, c := range []*quiltt.Client{withKey, withToken} {
-		lc.add(c.RevokeSessionToken(ctx, gqlTestToken))
-		s, err = c.IntrospectSessionToken(ctx, gqlTestToken)
+		lc.add(c.RevokeSessionToken(ctx, testSessionToken))
+		s, err = c.IntrospectSessionToken(ctx, testSessionToken)
 		lc.add(err)
 		if s != nil {
 			lc.sessions++
@@ -70,9 +70,9 @@ func (lc *leakCheck) addAuthCalls(ctx context.Context, withKey, withToken *quilt
 
 func (lc *leakCheck) verify(t *testing.T) {
 	t.Helper()
-	basic := base64.StdEncoding.EncodeToString([]byte(gqlTestProfile + ":" + gqlTestKey))
+	basic := base64.StdEncoding.EncodeToString([]byte(testProfile + ":" + testAPIKey))
 	all := strings.Join(lc.texts, "\n") + "\n" + lc.logs.String()
-	for _, s := range []string{gqlTestKey, gqlTestToken, secretWebhook, basic} {
+	for _, s := range []string{testAPIKey, testSessionToken, secretWebhook, basic} {
 		assert.NotContains(t, all, s)
 	}
 	assert.NotEmpty(t, lc.texts, "the test drove error paths")
@@ -129,11 +129,11 @@ func TestNoCredentialInAnyErrorOrLog(t *testing.T) {
 			quiltt.WithRetryWait(time.Millisecond, time.Millisecond), quiltt.WithMaxRetries(1),
 			quiltt.WithRateLimit(rate.Inf, 1),
 		}
-		keyClient, err := quiltt.NewClient(append(opts, quiltt.WithAPIKey(gqlTestKey))...)
+		keyClient, err := quiltt.NewClient(append(opts, quiltt.WithAPIKey(testAPIKey))...)
 		require.NoError(t, err)
-		tokenClient, err := quiltt.NewClient(append(opts, quiltt.WithSessionToken(gqlTestToken))...)
+		tokenClient, err := quiltt.NewClient(append(opts, quiltt.WithSessionToken(testSessionToken))...)
 		require.NoError(t, err)
-		profile := keyClient.ForProfile(gqlTestProfile)
+		profile := keyClient.ForProfile(testProfile)
 
 		_, err = profile.Accounts(ctx, nil)
 		lc.add(err)
@@ -157,19 +157,19 @@ func TestNoCredentialInAnyErrorOrLog(t *testing.T) {
 	// No answer at all: refused, and a deadline.
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
-	c, err := quiltt.NewClient(quiltt.WithBaseURL(closed.URL), quiltt.WithAPIKey(gqlTestKey), quiltt.WithLogger(lc.logger),
+	c, err := quiltt.NewClient(quiltt.WithBaseURL(closed.URL), quiltt.WithAPIKey(testAPIKey), quiltt.WithLogger(lc.logger),
 		quiltt.WithRetryWait(time.Millisecond, time.Millisecond))
 	require.NoError(t, err)
-	_, err = c.ForProfile(gqlTestProfile).Accounts(ctx, nil)
+	_, err = c.ForProfile(testProfile).Accounts(ctx, nil)
 	lc.add(err)
 	lc.add(c.RefreshBalance(ctx, "acct_1"))
-	c, err = quiltt.NewClient(quiltt.WithAuthURL(closed.URL), quiltt.WithAPIKey(gqlTestKey), quiltt.WithLogger(lc.logger),
+	c, err = quiltt.NewClient(quiltt.WithAuthURL(closed.URL), quiltt.WithAPIKey(testAPIKey), quiltt.WithLogger(lc.logger),
 		quiltt.WithRetryWait(time.Millisecond, time.Millisecond))
 	require.NoError(t, err)
 	lc.addAuthCalls(ctx, c, c)
 
 	// Token arguments that cannot be tokens.
-	for _, tok := range []string{gqlTestToken + " x", "\n" + gqlTestToken, gqlTestToken + "\x00"} {
+	for _, tok := range []string{testSessionToken + " x", "\n" + testSessionToken, testSessionToken + "\x00"} {
 		lc.add(c.RevokeSessionToken(ctx, tok))
 		_, err = c.IntrospectSessionToken(ctx, tok)
 		lc.add(err)
@@ -177,8 +177,8 @@ func TestNoCredentialInAnyErrorOrLog(t *testing.T) {
 
 	// Options that refuse a credential.
 	for _, opt := range []quiltt.Option{
-		quiltt.WithAPIKey(gqlTestKey + "\n"), quiltt.WithSessionToken(gqlTestToken + " x"),
-		quiltt.WithBaseURL("https://user:" + gqlTestKey + "@api.quiltt.io"),
+		quiltt.WithAPIKey(testAPIKey + "\n"), quiltt.WithSessionToken(testSessionToken + " x"),
+		quiltt.WithBaseURL("https://user:" + testAPIKey + "@api.quiltt.io"),
 	} {
 		_, err := quiltt.NewClient(opt)
 		lc.add(err)
@@ -227,7 +227,7 @@ func TestNoCredentialInAnyErrorOrLog(t *testing.T) {
 // offset is tried, so whatever the cut point, one answer straddles it.
 func TestRedactionBeforeTruncation(t *testing.T) {
 	srv := newGQLServer(t, func(w http.ResponseWriter, _ *gqlRequest, n int) {
-		at := strings.Repeat("x", n-1) + gqlTestKey
+		at := strings.Repeat("x", n-1) + testAPIKey
 		reply(w, 200, "application/json", []byte(`{"data":{"accounts":[`+answerAccount+
 			`,"balance":{"id":"b","at":"`+at+`","source":"SYNC","available":null,"current":1,"limit":null}}]}}`))
 	})
@@ -240,7 +240,7 @@ func TestRedactionBeforeTruncation(t *testing.T) {
 		if strings.Contains(text, "…") {
 			truncated++
 		}
-		assert.NotContains(t, text, gqlTestKey[:6], "no prefix of the key: %s", text)
+		assert.NotContains(t, text, testAPIKey[:6], "no prefix of the key: %s", text)
 	}
 	assert.Positive(t, truncated, "the answers reached the cut")
 }
