@@ -225,15 +225,7 @@ func runH2Cell(t *testing.T, tr h2Transport, op matrixOp, f h2Fault, want h2Expe
 	const timeout = 5 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	start := time.Now()
-	err = func() (err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				err = fmt.Errorf("panic: %v", p)
-				t.Errorf("panic: %v", p)
-			}
-		}()
-		return op.run(ctx, client)
-	}()
+	err = runCatching(t, op, ctx, client)
 	elapsed := time.Since(start)
 	cancel()
 	srv.Close()

@@ -407,15 +407,7 @@ func runCell(t *testing.T, op matrixOp, f fault, want expect, overTLS bool) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	start := time.Now()
-	err = func() (err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				err = fmt.Errorf("panic: %v", p)
-				t.Errorf("panic: %v", p)
-			}
-		}()
-		return op.run(ctx, client)
-	}()
+	err = runCatching(t, op, ctx, client)
 	elapsed := time.Since(start)
 	cancel()
 	srv.close()
@@ -458,4 +450,17 @@ func containsErr(list []error, target error) bool {
 		}
 	}
 	return false
+}
+
+// runCatching runs op, turning a panic into a test failure and an error, so
+// that one panicking cell does not end the matrix.
+func runCatching(t *testing.T, op matrixOp, ctx context.Context, client *quiltt.Client) (err error) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+			t.Errorf("panic: %v", p)
+		}
+	}()
+	return op.run(ctx, client)
 }

@@ -1,9 +1,7 @@
 package quilttest_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -19,20 +17,7 @@ import (
 // answer.
 func doAuth(t *testing.T, s *quilttest.Server, method, path, auth string, body []byte) rawResponse {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, s.AuthURL()+path, bytes.NewReader(body))
-	require.NoError(t, err)
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := s.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return rawResponse{status: resp.StatusCode, header: resp.Header, body: b}
+	return sendTo(t, s, method, s.AuthURL()+path, auth, body)
 }
 
 func fixture(t *testing.T, name string) []byte {

@@ -29,10 +29,17 @@ type rawResponse struct {
 	body   []byte
 }
 
-// do sends a raw request to the server and reads the answer.
+// do sends a raw request to the server's API and reads the answer.
 func do(t *testing.T, s *quilttest.Server, method, path, auth string, body []byte) rawResponse {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, s.URL()+path, bytes.NewReader(body))
+	return sendTo(t, s, method, s.URL()+path, auth, body)
+}
+
+// sendTo sends a raw request to url, one of the server's, and reads the
+// answer.
+func sendTo(t *testing.T, s *quilttest.Server, method, url, auth string, body []byte) rawResponse {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, bytes.NewReader(body))
 	require.NoError(t, err)
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
