@@ -166,13 +166,20 @@ func TestErrorsSayQuilttOnce(t *testing.T) {
 			cancel()
 			return resp, err
 		})}
-		_, err = read(func(w http.ResponseWriter, r *gqlRequest, _ int) {
+		// The handler never finishes the body while the client reads it
+		// (finishing it once the client cancelled raced the client's read:
+		// a complete, short answer instead of a cut one); it returns when
+		// the test ends, before its server closes.
+		release := make(chan struct{})
+		c := read(func(w http.ResponseWriter, r *gqlRequest, _ int) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusOK)
 			_, _ = w.Write([]byte(`{"data":{"accounts":[`))
 			_ = http.NewResponseController(w).Flush()
-			<-cut.Done() // the client went away
-		}, quiltt.WithHTTPClient(hc)).Accounts(cut, nil)
+			<-release
+		}, quiltt.WithHTTPClient(hc))
+		t.Cleanup(func() { close(release) })
+		_, err = c.Accounts(cut, nil)
 		assert.ErrorIs(t, err, context.Canceled)
 		assert.NotErrorAs(t, err, new(*quiltt.TransportError), "the answer was in; its body was cut")
 		once("an answer cut by the context", err)
