@@ -25,9 +25,9 @@ vet:
 lint:
 	$(STATICCHECK) ./...
 
-## race: every test but the fault matrix and the fleet simulation (their own targets), with the race detector
+## race: every test but the fault matrices and the fleet simulation (their own targets), with the race detector
 race:
-	$(GO) test -race -count=1 -timeout 8m -skip '^(TestFaultMatrix|TestFleet)$$' ./...
+	$(GO) test -race -count=1 -timeout 8m -skip '^(TestFaultMatrix(HTTP2|HTTP1TLS)?|TestFleet)$$' ./...
 
 ## matrix: the fault matrices (every operation against every fault, HTTP/1.1, HTTP/2, TLS), with their summary lines
 matrix:
