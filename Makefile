@@ -41,7 +41,7 @@ fleet:
 fuzz-brief:
 	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
-## fuzz: every fuzz target for minutes (FUZZTIME=5m by default here)
+## fuzz: every fuzz target for minutes (FUZZTIME_LONG each, 5m by default)
 fuzz:
 	@FUZZTIME=$${FUZZTIME_LONG:-5m} scripts/fuzz.sh
 
