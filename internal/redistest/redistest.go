@@ -43,7 +43,6 @@ const (
 // Server is a redis-server process owned by one test. Its methods are safe
 // for concurrent use.
 type Server struct {
-	tb   testing.TB
 	bin  string
 	dir  string
 	sock string
@@ -87,7 +86,7 @@ func Start(tb testing.TB) *Server {
 		tb.Fatalf("redistest: temporary directory: %v", err)
 		return nil
 	}
-	s := &Server{tb: tb, bin: bin, dir: dir, sock: filepath.Join(dir, "redis.sock")}
+	s := &Server{bin: bin, dir: dir, sock: filepath.Join(dir, "redis.sock")}
 	tb.Cleanup(func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
