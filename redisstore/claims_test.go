@@ -22,6 +22,15 @@ func newClaimStore(t testing.TB, rdb redis.UniversalClient, opts ...redisstore.O
 	return s
 }
 
+// mustClaim claims eventID, failing the test unless the claim is acquired.
+func mustClaim(t testing.TB, ctx context.Context, s *redisstore.ClaimStore, eventID string, lease time.Duration) quiltt.Claim {
+	t.Helper()
+	c, err := s.Claim(ctx, eventID, lease)
+	require.NoError(t, err)
+	require.Equal(t, quiltt.ClaimAcquired, c.State)
+	return c
+}
+
 // claimStores returns n stores, one per replica (its own client).
 func claimStores(t testing.TB, srv *redistest.Server, n int) []*redisstore.ClaimStore {
 	t.Helper()
@@ -68,9 +77,7 @@ func TestClaimDoneThenDoneUntilRetainEnds(t *testing.T) {
 	rdb := newClient(t, srv)
 	ctx := testCtx(t)
 
-	c, err := stores[0].Claim(ctx, "evt_done", time.Minute)
-	require.NoError(t, err)
-	require.Equal(t, quiltt.ClaimAcquired, c.State)
+	c := mustClaim(t, ctx, stores[0], "evt_done", time.Minute)
 	require.NoError(t, stores[0].Done(ctx, c, time.Hour))
 	for i, s := range stores {
 		got, err := s.Claim(ctx, "evt_done", time.Minute)
@@ -99,9 +106,7 @@ func TestClaimReleaseLetsTheNextDeliveryClaim(t *testing.T) {
 	stores := claimStores(t, srv, 2)
 	ctx := testCtx(t)
 
-	first, err := stores[0].Claim(ctx, "evt_release", time.Minute)
-	require.NoError(t, err)
-	require.Equal(t, quiltt.ClaimAcquired, first.State)
+	first := mustClaim(t, ctx, stores[0], "evt_release", time.Minute)
 	busy, err := stores[1].Claim(ctx, "evt_release", time.Minute)
 	require.NoError(t, err)
 	require.Equal(t, quiltt.ClaimBusy, busy.State)
@@ -121,9 +126,7 @@ func TestClaimExpiredLeaseIsClaimedAnew(t *testing.T) {
 	stores := claimStores(t, srv, 3)
 	ctx := testCtx(t)
 
-	old, err := stores[0].Claim(ctx, "evt_expired", 20*time.Millisecond)
-	require.NoError(t, err)
-	require.Equal(t, quiltt.ClaimAcquired, old.State)
+	old := mustClaim(t, ctx, stores[0], "evt_expired", 20*time.Millisecond)
 	var taken quiltt.Claim
 	eventually(t, "the 20 ms lease to run out", func() bool {
 		c, err := stores[1].Claim(ctx, "evt_expired", time.Minute)
@@ -158,9 +161,7 @@ func TestClaimDoneAfterTheLeaseRanOutUnclaimed(t *testing.T) {
 	stores := []*redisstore.ClaimStore{newClaimStore(t, rdbs[0]), newClaimStore(t, rdbs[1])}
 	ctx := testCtx(t)
 
-	late, err := stores[0].Claim(ctx, "evt_late", 20*time.Millisecond)
-	require.NoError(t, err)
-	require.Equal(t, quiltt.ClaimAcquired, late.State)
+	late := mustClaim(t, ctx, stores[0], "evt_late", 20*time.Millisecond)
 	eventually(t, "the 20 ms lease to run out", func() bool {
 		n, err := rdbs[0].Exists(ctx, redisstore.DefaultPrefix+":claim:evt_late").Result()
 		require.NoError(t, err)
@@ -179,9 +180,7 @@ func TestClaimLeaseIsTheTTLAsked(t *testing.T) {
 	rdb := newClient(t, srv)
 	s := newClaimStore(t, rdb, redisstore.WithPrefix("hooks"))
 	ctx := testCtx(t)
-	c, err := s.Claim(ctx, "evt_ttl", 90*time.Second)
-	require.NoError(t, err)
-	require.Equal(t, quiltt.ClaimAcquired, c.State)
+	c := mustClaim(t, ctx, s, "evt_ttl", 90*time.Second)
 	v, err := rdb.Get(ctx, "hooks:claim:evt_ttl").Result()
 	require.NoError(t, err)
 	assert.Equal(t, "lease:"+c.Token, v)
@@ -228,9 +227,7 @@ func TestClaimRedisDown(t *testing.T) {
 	srv := redistest.Start(t)
 	stores := claimStores(t, srv, 2)
 	ctx := testCtx(t)
-	held, err := stores[0].Claim(ctx, "evt_outage", time.Minute)
-	require.NoError(t, err)
-	require.Equal(t, quiltt.ClaimAcquired, held.State)
+	held := mustClaim(t, ctx, stores[0], "evt_outage", time.Minute)
 
 	require.NoError(t, srv.Stop())
 	var se *redisstore.Error
@@ -270,9 +267,7 @@ func TestClaimDoneRidesOutAnOutage(t *testing.T) {
 	s := newClaimStore(t, rdb)
 	other := newClaimStore(t, newClient(t, srv))
 	ctx := testCtx(t)
-	held, err := s.Claim(ctx, "evt_ride", time.Minute)
-	require.NoError(t, err)
-	require.Equal(t, quiltt.ClaimAcquired, held.State)
+	held := mustClaim(t, ctx, s, "evt_ride", time.Minute)
 	tries := h.scripts()
 
 	require.NoError(t, srv.Stop())

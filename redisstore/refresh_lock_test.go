@@ -26,6 +26,16 @@ func newRefreshLock(t testing.TB, rdb redis.UniversalClient, opts ...redisstore.
 	return l
 }
 
+// mustAcquire takes the lock on key, failing the test unless it is taken,
+// and returns its release func.
+func mustAcquire(t testing.TB, ctx context.Context, l *redisstore.RefreshLock, key string, ttl time.Duration) func(context.Context) error {
+	t.Helper()
+	release, ok, err := l.Acquire(ctx, key, ttl)
+	require.NoError(t, err)
+	require.True(t, ok)
+	return release
+}
+
 func refreshLocks(t testing.TB, srv *redistest.Server, n int) []*redisstore.RefreshLock {
 	t.Helper()
 	var out []*redisstore.RefreshLock
@@ -80,9 +90,7 @@ func TestRefreshLockWaitersWakeOnRelease(t *testing.T) {
 	rdb := newClient(t, srv)
 	ctx := testCtx(t) // the lock's TTL outlasts it: only the release can end the Waits in time
 
-	release, ok, err := locks[0].Acquire(ctx, "acct_1", 10*time.Minute)
-	require.NoError(t, err)
-	require.True(t, ok)
+	release := mustAcquire(t, ctx, locks[0], "acct_1", 10*time.Minute)
 	const n = 12
 	errs := make(chan error, n)
 	for i := range n {
@@ -117,9 +125,7 @@ func TestRefreshLockWaitEndsWhenTTLRunsOut(t *testing.T) {
 	locks := refreshLocks(t, srv, 2)
 	rdb := newClient(t, srv)
 	ctx := testCtx(t)
-	_, ok, err := locks[0].Acquire(ctx, "acct_1", 150*time.Millisecond)
-	require.NoError(t, err)
-	require.True(t, ok)
+	mustAcquire(t, ctx, locks[0], "acct_1", 150*time.Millisecond)
 	pttl := rdb.PTTL(ctx, lockKey).Val()
 	assert.Greater(t, pttl, time.Duration(0))
 	assert.LessOrEqual(t, pttl, 150*time.Millisecond)
@@ -138,9 +144,7 @@ func TestRefreshLockReleaseBetweenSubscribeAndCheck(t *testing.T) {
 	waiterClient := newClient(t, srv)
 	waiter := newRefreshLock(t, waiterClient)
 	ctx := testCtx(t)
-	release, ok, err := holder.Acquire(ctx, "acct_1", 10*time.Minute)
-	require.NoError(t, err)
-	require.True(t, ok)
+	release := mustAcquire(t, ctx, holder, "acct_1", 10*time.Minute)
 	var released atomic.Bool
 	var subscribedAtCheck int64 = -1
 	waiterClient.AddHook(&counter{before: func(cmd redis.Cmder) {
@@ -167,9 +171,7 @@ func TestRefreshLockReleaseBetweenCheckAndReceive(t *testing.T) {
 	waiterClient := newClient(t, srv)
 	waiter := newRefreshLock(t, waiterClient)
 	ctx := testCtx(t)
-	release, ok, err := holder.Acquire(ctx, "acct_1", 10*time.Minute)
-	require.NoError(t, err)
-	require.True(t, ok)
+	release := mustAcquire(t, ctx, holder, "acct_1", 10*time.Minute)
 	var released atomic.Bool
 	waiterClient.AddHook(&counter{after: func(cmd redis.Cmder) {
 		if name := cmd.Name(); name != "evalsha" && name != "eval" {
@@ -192,9 +194,7 @@ func TestRefreshLockWaitIgnoresAnotherHoldersRelease(t *testing.T) {
 	locks := refreshLocks(t, srv, 2)
 	rdb := newClient(t, srv)
 	ctx := testCtx(t)
-	release, ok, err := locks[0].Acquire(ctx, "acct_1", 10*time.Minute)
-	require.NoError(t, err)
-	require.True(t, ok)
+	release := mustAcquire(t, ctx, locks[0], "acct_1", 10*time.Minute)
 
 	short, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
@@ -218,9 +218,7 @@ func TestRefreshLockExpiredHolderCannotRelease(t *testing.T) {
 	locks := refreshLocks(t, srv, 3)
 	rdb := newClient(t, srv)
 	ctx := testCtx(t)
-	oldRelease, ok, err := locks[0].Acquire(ctx, "acct_1", 20*time.Millisecond)
-	require.NoError(t, err)
-	require.True(t, ok)
+	oldRelease := mustAcquire(t, ctx, locks[0], "acct_1", 20*time.Millisecond)
 	var newRelease func(context.Context) error
 	eventually(t, "the 20 ms lock to run out", func() bool {
 		rel, ok, err := locks[1].Acquire(ctx, "acct_1", 10*time.Minute)
@@ -231,11 +229,11 @@ func TestRefreshLockExpiredHolderCannotRelease(t *testing.T) {
 	// A subscriber of our own sees what the releases publish.
 	ps := rdb.Subscribe(ctx, lockChannel)
 	defer ps.Close()
-	_, err = ps.Receive(ctx)
+	_, err := ps.Receive(ctx)
 	require.NoError(t, err, "subscription confirmed")
 
 	require.NoError(t, oldRelease(ctx), "a no-op, not an error")
-	_, ok, err = locks[2].Acquire(ctx, "acct_1", time.Minute)
+	_, ok, err := locks[2].Acquire(ctx, "acct_1", time.Minute)
 	require.NoError(t, err)
 	assert.False(t, ok, "the new holder still has the lock")
 	require.NoError(t, rdb.Publish(ctx, lockChannel, "marker").Err())
@@ -257,9 +255,7 @@ func TestRefreshLockWaitEndsWithContext(t *testing.T) {
 	srv := redistest.Start(t)
 	locks := refreshLocks(t, srv, 2)
 	rdb := newClient(t, srv)
-	_, ok, err := locks[0].Acquire(testCtx(t), "acct_1", 10*time.Minute)
-	require.NoError(t, err)
-	require.True(t, ok)
+	mustAcquire(t, testCtx(t), locks[0], "acct_1", 10*time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- locks[1].Wait(ctx, "acct_1") }()
@@ -282,9 +278,7 @@ func TestRefreshLockRedisDown(t *testing.T) {
 	locks := refreshLocks(t, srv, 2)
 	rdb := newClient(t, srv)
 	ctx := testCtx(t)
-	release, ok, err := locks[0].Acquire(ctx, "acct_1", 10*time.Minute)
-	require.NoError(t, err)
-	require.True(t, ok)
+	release := mustAcquire(t, ctx, locks[0], "acct_1", 10*time.Minute)
 	done := make(chan error, 1)
 	go func() { done <- locks[1].Wait(ctx, "acct_1") }()
 	subscribers(t, rdb, lockChannel, 1)
@@ -293,7 +287,7 @@ func TestRefreshLockRedisDown(t *testing.T) {
 	var se *redisstore.Error
 	require.ErrorAs(t, <-done, &se, "the Wait in progress fails")
 	assert.Equal(t, "lock wait", se.Op)
-	_, ok, err = locks[1].Acquire(ctx, "acct_2", time.Minute)
+	_, ok, err := locks[1].Acquire(ctx, "acct_2", time.Minute)
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "lock acquire", se.Op)
 	assert.False(t, ok)
