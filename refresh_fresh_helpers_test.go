@@ -194,6 +194,17 @@ func fanOut(ctx context.Context, clients []*quiltt.Client, n int, id string, max
 	return out
 }
 
+// goFresh starts FreshBalance(ctx, id, maxAge) on c and returns the
+// channel its result arrives on.
+func goFresh(ctx context.Context, c *quiltt.Client, id string, maxAge time.Duration) <-chan result {
+	out := make(chan result, 1)
+	go func() {
+		b, err := c.FreshBalance(ctx, id, maxAge)
+		out <- result{b, err}
+	}()
+	return out
+}
+
 // failingLock is a RefreshLock whose store fails.
 type failingLock struct {
 	acquireErr, waitErr, releaseErr error

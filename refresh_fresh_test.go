@@ -251,11 +251,7 @@ func TestFreshBalanceOutcomeUnknownIsNotRefreshedAgain(t *testing.T) {
 		// ends) rather than bill a second refresh within the lock's ttl.
 		ctx, cancel := context.WithCancel(deadline(t))
 		defer cancel()
-		later := make(chan result, 1)
-		go func() {
-			b, err := c.FreshBalance(ctx, checking, 5*time.Minute)
-			later <- result{b, err}
-		}()
+		later := goFresh(ctx, c, checking, 5*time.Minute)
 		require.NoError(t, prog.waitWaiting(deadline(t), 1))
 		cancel()
 		r := <-later
@@ -275,11 +271,7 @@ func TestFreshBalanceOutcomeUnknownIsNotRefreshedAgain(t *testing.T) {
 		require.ErrorIs(t, err, quiltt.ErrOutcomeUnknown)
 		require.Equal(t, 1, s.PendingRefreshes(), "Quiltt accepted it before the 502")
 
-		next := make(chan result, 1)
-		go func() {
-			b, err := c.FreshBalance(deadline(t), checking, 5*time.Minute)
-			next <- result{b, err}
-		}()
+		next := goFresh(deadline(t), c, checking, 5*time.Minute)
 		require.NoError(t, prog.waitWaiting(deadline(t), 1))
 		done := s.CompleteRefreshes()
 		require.Len(t, done, 1)
@@ -323,11 +315,7 @@ func TestFreshBalanceContextEndsWhileWaiting(t *testing.T) {
 		assert.Contains(t, err.Error(), "quiltt: FreshBalance: refresh of")
 
 		gate.after = nil
-		next := make(chan result, 1)
-		go func() {
-			b, err := c.FreshBalance(deadline(t), checking, 5*time.Minute)
-			next <- result{b, err}
-		}()
+		next := goFresh(deadline(t), c, checking, 5*time.Minute)
 		require.NoError(t, prog.waitWaiting(deadline(t), 1))
 		done := s.CompleteRefreshes()
 		require.Len(t, done, 1)
@@ -357,11 +345,7 @@ func TestFreshBalanceContextEndsWhileWaiting(t *testing.T) {
 		holder := freshClient(t, s, quiltt.WithHTTPClient(hc), prog.option(), quiltt.WithRefreshLock(lock))
 		replica := freshClient(t, s, prog.option(), quiltt.WithRefreshLock(lock))
 
-		held := make(chan result, 1)
-		go func() {
-			b, err := holder.FreshBalance(deadline(t), checking, 5*time.Minute)
-			held <- result{b, err}
-		}()
+		held := goFresh(deadline(t), holder, checking, 5*time.Minute)
 		select { // the holder took the lock and sends its refresh
 		case <-sending:
 		case <-deadline(t).Done():
@@ -370,11 +354,7 @@ func TestFreshBalanceContextEndsWhileWaiting(t *testing.T) {
 
 		for name, c := range map[string]*quiltt.Client{"joined": holder, "lock waiter": replica} {
 			ctx, cancel := context.WithCancel(deadline(t))
-			gave := make(chan result, 1)
-			go func() {
-				b, err := c.FreshBalance(ctx, checking, 5*time.Minute)
-				gave <- result{b, err}
-			}()
+			gave := goFresh(ctx, c, checking, 5*time.Minute)
 			reached := prog.waitJoined
 			if c == replica {
 				reached = prog.waitWaiting
