@@ -271,15 +271,23 @@ func TestFreshBalanceOutcomeUnknownIsNotRefreshedAgain(t *testing.T) {
 		require.ErrorIs(t, err, quiltt.ErrOutcomeUnknown)
 		require.Equal(t, 1, s.PendingRefreshes(), "Quiltt accepted it before the 502")
 
-		next := goFresh(deadline(t), c, checking, 5*time.Minute)
-		require.NoError(t, prog.waitWaiting(deadline(t), 1))
-		done := s.CompleteRefreshes()
-		require.Len(t, done, 1)
-		r := <-next
-		require.NoError(t, r.err)
-		assert.Equal(t, done[0].ID, r.b.ID)
+		nextCallGetsPendingRefresh(t, s, c, prog)
 		assert.Equal(t, 1, refreshes(s), "the waiting call billed nothing")
 	})
+}
+
+// nextCallGetsPendingRefresh makes a call while the refresh Quiltt accepted
+// earlier is pending, completes that refresh once the call waits for it,
+// and checks that the call returns its balance.
+func nextCallGetsPendingRefresh(t *testing.T, s *quilttest.Server, c *quiltt.Client, prog *progress) {
+	t.Helper()
+	next := goFresh(deadline(t), c, checking, 5*time.Minute)
+	require.NoError(t, prog.waitWaiting(deadline(t), 1))
+	done := s.CompleteRefreshes()
+	require.Len(t, done, 1)
+	r := <-next
+	require.NoError(t, r.err)
+	assert.Equal(t, done[0].ID, r.b.ID)
 }
 
 // The context ends while waiting: for the holder, after its refresh was
@@ -315,13 +323,7 @@ func TestFreshBalanceContextEndsWhileWaiting(t *testing.T) {
 		assert.Contains(t, err.Error(), "quiltt: FreshBalance: refresh of")
 
 		gate.after = nil
-		next := goFresh(deadline(t), c, checking, 5*time.Minute)
-		require.NoError(t, prog.waitWaiting(deadline(t), 1))
-		done := s.CompleteRefreshes()
-		require.Len(t, done, 1)
-		r := <-next
-		require.NoError(t, r.err)
-		assert.Equal(t, done[0].ID, r.b.ID)
+		nextCallGetsPendingRefresh(t, s, c, prog)
 		assert.Equal(t, 1, refreshes(s))
 	})
 	t.Run("a call that joined, and a replica waiting on the lock", func(t *testing.T) {
