@@ -40,8 +40,8 @@
 //   - Limiter: Wait fails, so the client's call fails without sending
 //     anything: the fleet never goes over its budget, and calls resume
 //     when Redis is back. With WithFallback, Wait waits on a local
-//     limiter instead (size it at the budget divided by the number of
-//     replicas), and calls go on at that pace.
+//     limiter instead (size it at the limiter's rate divided by the number
+//     of replicas), and calls go on at that pace.
 //   - ClaimStore: Claim fails, and the webhook handler answers 503, so
 //     Quiltt delivers the event again later: no event is lost, and none is
 //     run twice. A Done that meets Redis down tries again until Redis is

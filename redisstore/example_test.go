@@ -15,14 +15,15 @@ import (
 // real redis-server.
 
 // Every replica builds the same limiter, and hands it to the client with
-// quiltt.WithLimiter; the fleet then shares one budget of 25 requests a
-// second. Here the limiter paces a loop of its own.
+// quiltt.WithLimiter; the fleet then shares one budget, paced at 24
+// requests a second, a little under Quiltt's 25. Here the limiter paces a
+// loop of its own.
 func ExampleNewLimiter() {
 	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
 	defer rdb.Close()
 
 	// "prod-api-key" is a label for the budget, never the API key itself.
-	limiter, err := redisstore.NewLimiter(rdb, "prod-api-key", 25, 1)
+	limiter, err := redisstore.NewLimiter(rdb, "prod-api-key", 24, 1)
 	if err != nil {
 		log.Fatal(err)
 	}

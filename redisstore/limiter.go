@@ -40,8 +40,10 @@ var _ quiltt.Limiter = (*Limiter)(nil)
 
 // NewLimiter returns a limiter that lets r requests a second through,
 // with bursts of at most burst, across every Limiter built with the same
-// Redis, prefix and name; for Quiltt's API-key budget, r = 25 and burst = 1
-// (the SDK's default in one process). The Redis key is "<prefix>:rate:<name>".
+// Redis, prefix and name. For Quiltt's API-key budget of 25 requests a
+// second, give r = 24 and burst = 1: a little under the budget, so that
+// the fleet makes up for requests that reach Quiltt late (see the package
+// doc). The Redis key is "<prefix>:rate:<name>".
 //
 // name is a label you choose for the budget, such as "prod-api-key": one
 // per API key, the same in every replica. It is stored in Redis in clear

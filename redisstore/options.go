@@ -38,11 +38,11 @@ func WithPrefix(prefix string) Option {
 }
 
 // WithFallback makes a Limiter wait on l, an in-process limiter, whenever
-// Redis cannot answer, instead of failing the call. Size it at the fleet's
-// budget divided by its number of replicas (for 25 requests/s and 4
-// replicas, rate.NewLimiter(6.25, 1)): while Redis is down each replica
-// then paces itself, and the fleet stays within the budget as long as it
-// has no more replicas than that.
+// Redis cannot answer, instead of failing the call. Size it at the
+// limiter's rate divided by the fleet's number of replicas (for 24
+// requests/s and 4 replicas, rate.NewLimiter(6, 1)): while Redis is down
+// each replica then paces itself, and the fleet stays within the budget as
+// long as it has no more replicas than that.
 //
 // Failure modes: the constructor fails when l is nil, and when the option
 // is given to NewClaimStore or NewRefreshLock (a claim or a lock has no
