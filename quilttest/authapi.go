@@ -81,9 +81,7 @@ func (s *Server) serveIssueSession(body []byte) response {
 // serveRevokeSession answers DELETE /v1/users/session, authenticated with
 // the session token to revoke: 204.
 func (s *Server) serveRevokeSession(ss *session) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.tokens, ss.token)
+	s.RevokeSessionToken(ss.token)
 	return response{status: http.StatusNoContent}
 }
 
