@@ -148,7 +148,7 @@ func bodyErrorResponse(route Route, err error) response {
 	big := errors.As(err, &tooBig)
 	switch {
 	case route == RouteGraphQL && big:
-		return graphQLErrorResponse(http.StatusRequestEntityTooLarge, "The request body exceeds 1 MiB.", codeBadRequest)
+		return graphQLErrorResponse(http.StatusRequestEntityTooLarge, instrTooLarge, codeBadRequest)
 	case route == RouteGraphQL:
 		return graphQLErrorResponse(http.StatusBadRequest, "The request body could not be read.", codeBadRequest)
 	case big:
