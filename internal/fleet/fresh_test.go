@@ -65,27 +65,20 @@ func runFresh(t *testing.T, e *env, replicas []*quiltt.Client, accountID string,
 	e.api.ResetRequests()
 	f := freshFigures{calls: freshCalls}
 	var mu sync.Mutex
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range freshCalls {
-		wg.Go(func() {
-			<-start
-			b, err := replicas[i%len(replicas)].FreshBalance(ctx, accountID, freshMaxAge)
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case err != nil:
-				f.failed++
-				if f.firstErr == nil {
-					f.firstErr = fmt.Errorf("call %d: %w", i, err)
-				}
-			case !want(b):
-				f.notFresh++
+	atOnce(freshCalls, func(i int) {
+		b, err := replicas[i%len(replicas)].FreshBalance(ctx, accountID, freshMaxAge)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err != nil:
+			f.failed++
+			if f.firstErr == nil {
+				f.firstErr = fmt.Errorf("call %d: %w", i, err)
 			}
-		})
-	}
-	close(start)
-	wg.Wait()
+		case !want(b):
+			f.notFresh++
+		}
+	})
 	for _, r := range e.api.Requests() {
 		if r.Route == quilttest.RouteRefresh && r.AccountID == accountID {
 			f.billed++

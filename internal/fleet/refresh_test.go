@@ -3,7 +3,6 @@ package fleet_test
 import (
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -66,17 +65,10 @@ func runRefreshes(t *testing.T, e *env, ids []string) refreshFigures {
 
 	per := len(ids) / refreshReplicas
 	results := make([][]quiltt.RefreshResult, refreshReplicas)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for r, c := range replicas {
-		wg.Go(func() {
-			<-start
-			results[r], _ = c.RefreshBalances(ctx, ids[r*per:(r+1)*per], nil) // the results carry each error
-		})
-	}
 	began := time.Now()
-	close(start)
-	wg.Wait()
+	atOnce(len(replicas), func(r int) {
+		results[r], _ = replicas[r].RefreshBalances(ctx, ids[r*per:(r+1)*per], nil) // the results carry each error
+	})
 	f := refreshFigures{refreshes: len(ids), wall: time.Since(began)}
 	f.wallXIdeal = f.wall.Seconds() / idealRefreshWall.Seconds()
 
@@ -125,16 +117,9 @@ func runControl(t *testing.T, e *env, ids []string) int {
 		t.Cleanup(c.CloseIdleConnections)
 		clients[r] = c
 	}
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for r, c := range clients {
-		wg.Go(func() {
-			<-start
-			_, _ = c.RefreshBalances(ctx, ids[r*per:(r+1)*per], nil) // counted at the fake
-		})
-	}
-	close(start)
-	wg.Wait()
+	atOnce(len(clients), func(r int) {
+		_, _ = clients[r].RefreshBalances(ctx, ids[r*per:(r+1)*per], nil) // counted at the fake
+	})
 	n := 0
 	for _, r := range e.api.Requests() {
 		if r.StatusCode == http.StatusTooManyRequests {

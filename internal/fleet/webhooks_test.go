@@ -235,20 +235,13 @@ func (d *deliverer) startOutage() { d.once.Do(func() { close(d.outage) }) }
 // deliverAll delivers ev to every replica at once, and returns when every
 // delivery was acknowledged or given up.
 func (d *deliverer) deliverAll(ctx context.Context, ev *hookEvent, urls []string) {
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for k := range hookCopies {
-		wg.Go(func() {
-			<-start
-			if d.deliver(ctx, urls[k%len(urls)], ev.body) {
-				if d.acked.Add(1) == hookOutageAfter {
-					d.startOutage()
-				}
+	atOnce(hookCopies, func(k int) {
+		if d.deliver(ctx, urls[k%len(urls)], ev.body) {
+			if d.acked.Add(1) == hookOutageAfter {
+				d.startOutage()
 			}
-		})
-	}
-	close(start)
-	wg.Wait()
+		}
+	})
 }
 
 // deliver POSTs body to url until a 2xx answers, at most deliverMaxTries
