@@ -140,9 +140,8 @@ func (c *Client) RevokeSessionToken(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	// Quiltt documents no body (204); drain a little for connection reuse.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-	resp.Body.Close()
+	// Quiltt documents no body (204).
+	drainAndClose(resp.Body)
 	return nil
 }
 

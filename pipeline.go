@@ -338,10 +338,20 @@ func (c *call) attrs(status int, extra ...slog.Attr) []slog.Attr {
 // go-retryablehttp. A body that fails midway gives what was read.
 func readErrorBody(resp *http.Response) []byte {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-	resp.Body.Close()
+	drainAndClose(resp.Body)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return body
+}
+
+// maxDrain is how much of the unread rest of an answer is read and
+// discarded before it is closed, so that its connection can be reused.
+const maxDrain = 4 << 10
+
+// drainAndClose drains up to maxDrain bytes of body and closes it. A read
+// error is ignored: the answer was already decided by what came before.
+func drainAndClose(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxDrain))
+	body.Close()
 }
 
 // recordRateLimit keeps the Ratelimit-* headers of an answer that carries
