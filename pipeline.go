@@ -187,6 +187,7 @@ type call struct {
 	attempt int    // the retry loop's number of the current attempt, from 1
 	last    *Error // the latest non-2xx answer
 	lastErr error  // the latest attempt's error
+	unknown bool   // the policy's verdict on the latest attempt: Quiltt may have acted on it
 	ctxErr  error  // the context had ended when a retryable attempt was checked
 }
 
@@ -230,6 +231,7 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 		}
 	}
 	d := decide(c.r.kind, resp, err, now)
+	c.unknown = d.outcomeUnknown
 	log := c.p.logger
 	if err != nil {
 		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: attempt failed", c.attrs(0, slog.String("error", err.Error()), slog.String("reason", d.reason))...)
@@ -295,7 +297,7 @@ func (c *call) result(resp *http.Response, err error) (*http.Response, error) {
 		// context ended while it waited to retry, the context's error: a
 		// wait follows only attempts that were safe to repeat.
 		if err == c.lastErr {
-			te.outcomeUnknown = decide(c.r.kind, nil, err, time.Now()).outcomeUnknown
+			te.outcomeUnknown = c.unknown
 		}
 		return nil, te
 	}
@@ -304,7 +306,7 @@ func (c *call) result(resp *http.Response, err error) (*http.Response, error) {
 	}
 	resp.Body.Close()
 	e := c.finish(c.last)
-	e.outcomeUnknown = decide(c.r.kind, resp, nil, time.Now()).outcomeUnknown
+	e.outcomeUnknown = c.unknown // the verdict on this answer, the last attempt's
 	if c.ctxErr != nil {
 		// A retryable answer after the context ended: the call ends as a
 		// wait for that retry would have.
