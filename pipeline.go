@@ -22,6 +22,8 @@ import (
 //	→ go-retryablehttp         the retry loop: CheckRetry (decide, retry_policy.go),
 //	                           Backoff (retryWait), RetryMax the one count of attempts
 //	→ limiterStage             every attempt waits on the client's Limiter (limiter.go)
+//	→ timeoutStage             the inner client's Timeout, per attempt, after that wait
+//	                           (attempt_timeout.go)
 //	→ credentialStage          Authorization for the request's endpoint only (credential.go)
 //	→ attemptGuard             sent or not sent; a trigger written once (transport.go)
 //	→ the user's transport     WithHTTPClient's, or the SDK's own
@@ -126,7 +128,8 @@ type request struct {
 }
 
 // do sends r through the retry loop. A 2xx answer is returned with its body
-// open, for the caller to read (through newCappedBody) and close. Anything
+// open, for the caller to read (through newCappedBody) and close, or to
+// drainAndClose when it needs none of it. Anything
 // else is an *Error (a non-2xx answer) or a *TransportError (no answer, or a
 // nil ctx: Err wraps ErrNilContext, and nothing was sent).
 func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
