@@ -151,7 +151,7 @@ func WithHTTPClient(hc *http.Client) Option {
 // 2025-04-01 and 2026-04-01, and sends it all the same.
 func WithAPIVersion(version string) Option {
 	return func(c *config) error {
-		if _, err := time.Parse(time.DateOnly, version); err != nil || len(version) != len(time.DateOnly) {
+		if !isDate(version) {
 			// Never quote it: a secret pasted into the wrong option must
 			// not reach a log.
 			return fmt.Errorf("quiltt: WithAPIVersion: the version (%d bytes) is not a date written YYYY-MM-DD", len(version))
