@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -33,7 +32,7 @@ func (s *timeoutStage) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	resp.Body = &timeoutBody{ReadCloser: resp.Body, ctx: ctx, parent: parent, timeout: s.timeout, cancel: cancel}
+	resp.Body = &timeoutBody{cancelOnClose: cancelOnClose{ReadCloser: resp.Body, cancel: cancel}, ctx: ctx, parent: parent, timeout: s.timeout}
 	return resp, nil
 }
 
@@ -53,14 +52,12 @@ func (e *attemptTimeoutError) Unwrap() error        { return e.err }
 func (e *attemptTimeoutError) Timeout() bool        { return true }
 func (e *attemptTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
 
-// timeoutBody ends an attempt's timeout when its answer's body is closed,
-// and names a read that the timeout cut short.
+// timeoutBody ends an attempt's timeout when its answer's body is closed
+// (cancelOnClose), and names a read that the timeout cut short.
 type timeoutBody struct {
-	io.ReadCloser
+	cancelOnClose
 	ctx, parent context.Context
 	timeout     time.Duration
-	cancel      context.CancelFunc
-	once        sync.Once
 }
 
 func (b *timeoutBody) Read(p []byte) (int, error) {
@@ -69,10 +66,4 @@ func (b *timeoutBody) Read(p []byte) (int, error) {
 		err = &attemptTimeoutError{timeout: b.timeout, err: err}
 	}
 	return n, err
-}
-
-func (b *timeoutBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.once.Do(b.cancel)
-	return err
 }

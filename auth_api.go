@@ -77,7 +77,7 @@ func (c *Client) IssueSessionToken(ctx context.Context, p *SessionParams) (*Sess
 	}
 	body, err := p.body()
 	if err != nil {
-		return nil, fmt.Errorf("quiltt: %s: %w", op, err)
+		return nil, errorf("%s: %w", op, err)
 	}
 	resp, err := c.p.do(ctx, &request{
 		op:       op,
@@ -140,9 +140,8 @@ func (c *Client) RevokeSessionToken(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	// Quiltt documents no body (204); drain a little for connection reuse.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-	resp.Body.Close()
+	// Quiltt documents no body (204).
+	drainAndClose(resp.Body)
 	return nil
 }
 
@@ -224,7 +223,7 @@ func (c *Client) IntrospectAPIKey(ctx context.Context) (*APIKeyInfo, error) {
 // checks its own; the error never quotes it.
 func checkSessionToken(op, token string) error {
 	if err := checkHeaderToken(token); err != nil {
-		return fmt.Errorf("quiltt: %s: %w: %w", op, ErrInvalidSessionToken, err)
+		return errorf("%s: %w: %w", op, ErrInvalidSessionToken, err)
 	}
 	return nil
 }
@@ -239,13 +238,13 @@ func readAuthAnswer[T any](ctx context.Context, op string, resp *http.Response, 
 	resp.Body.Close()
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("quiltt: %s: reading the answer: %w", op, ctxErr)
+			return nil, errorf("%s: reading the answer: %w", op, ctxErr)
 		}
-		return nil, fmt.Errorf("quiltt: %s: %w: reading the body: %s", op, ErrInvalidResponse, r.apply(err.Error()))
+		return nil, errorf("%s: %w: reading the body: %s", op, ErrInvalidResponse, r.apply(err.Error()))
 	}
 	v, err := decode(body)
 	if err != nil {
-		return nil, fmt.Errorf("quiltt: %s: %w: %s", op, ErrInvalidResponse, r.apply(err.Error()))
+		return nil, errorf("%s: %w: %s", op, ErrInvalidResponse, r.apply(err.Error()))
 	}
 	return v, nil
 }

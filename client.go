@@ -42,9 +42,11 @@ type Client struct {
 
 // NewClient returns a client configured by opts. It needs WithAPIKey or
 // WithSessionToken (or both). It fails, listing every problem, when an
-// option is invalid, when WithLimiter and WithRateLimit are both given, or
-// when no credential is given; the error never contains a credential or
-// any other value given to an option.
+// option is nil or invalid, when WithLimiter and WithRateLimit are both
+// given, or when no credential is given (an error wrapping
+// ErrMissingCredentials); the error never contains a credential, a URL or
+// any other text given to an option, only numbers (such as
+// WithMaxRetries' count).
 func NewClient(opts ...Option) (*Client, error) {
 	cfg := config{
 		maxRetries: DefaultMaxRetries,

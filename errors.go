@@ -108,7 +108,8 @@ const maxErrorBody = 64 << 10
 //
 // errors.Is(err, ErrNotFound) and the other status sentinels hold for an
 // *Error of the matching status; errors.Is(err, ErrOutcomeUnknown) holds when
-// the failed call was a billable trigger that Quiltt may have acted on.
+// the failed call was not safe to repeat (RefreshBalance, IssueSessionToken)
+// and Quiltt may have acted on it.
 type Error struct {
 	Op         string // the SDK operation, e.g. "Accounts" or "RefreshBalance"
 	Method     string // the HTTP method
@@ -202,8 +203,9 @@ func (e *Error) Is(target error) bool {
 // connection was refused or lost, the attempt timed out, the context ended
 // (while waiting for an answer or between retries), the rate limiter
 // refused (nothing was sent; errors.Is finds the limiter's cause), or the
-// HTTP transport tried to send a billable trigger twice within one attempt
-// (see RefreshBalance). A nil context gives one too, with Attempts 0 and Err
+// HTTP transport tried to send the request again within one attempt more
+// often than the SDK allows (a call not safe to repeat: not at all; see
+// RefreshBalance). A nil context gives one too, with Attempts 0 and Err
 // wrapping ErrNilContext. Err is the cause;
 // errors.Is(err, context.DeadlineExceeded) and the like hold through it.
 // Last, when set, is the HTTP answer of an earlier attempt, so a call
@@ -247,8 +249,8 @@ func (e *TransportError) Unwrap() []error {
 	return []error{e.Err}
 }
 
-// Is reports whether target is ErrOutcomeUnknown for a trigger whose request
-// may have reached Quiltt.
+// Is reports whether target is ErrOutcomeUnknown for a call not safe to
+// repeat whose request may have reached Quiltt.
 func (e *TransportError) Is(target error) bool {
 	return target == ErrOutcomeUnknown && e.outcomeUnknown
 }

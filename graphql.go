@@ -38,9 +38,11 @@ func (g *graphQLCall) MakeRequest(ctx context.Context, req *graphql.Request, res
 	return g.next.MakeRequest(ctx, req, resp)
 }
 
-// graphQLDoer is the graphql.Doer that genqlient's generated code sends
-// through: the SDK's pipeline, as one operation. It sends genqlient's
-// request (its URL, below the API endpoint, and its body) as a read. Non-2xx
+// graphQLDoer is the graphql.Doer that answerClient (graphql_answer.go)
+// sends the generated operations' requests through: the SDK's pipeline, as
+// one operation. It sends the request (its URL, below the API endpoint, and
+// its body) as a read, and hands a 2xx answer on with its body capped at
+// maxResponseBody; answerClient refuses one that is not a 200. Non-2xx
 // answers become *Error (or *TransportError) here, before genqlient sees
 // them.
 type graphQLDoer struct {
@@ -67,10 +69,6 @@ func (d *graphQLDoer) Do(req *http.Request) (*http.Response, error) {
 	resp, err := d.p.do(req.Context(), d.request(path, body))
 	if err != nil {
 		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		return nil, fmt.Errorf("HTTP %d from the GraphQL endpoint", resp.StatusCode)
 	}
 	resp.Body = newCappedBody(resp.Body, maxResponseBody)
 	return resp, nil

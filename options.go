@@ -151,7 +151,7 @@ func WithHTTPClient(hc *http.Client) Option {
 // 2025-04-01 and 2026-04-01, and sends it all the same.
 func WithAPIVersion(version string) Option {
 	return func(c *config) error {
-		if _, err := time.Parse(time.DateOnly, version); err != nil || len(version) != len(time.DateOnly) {
+		if !isDate(version) {
 			// Never quote it: a secret pasted into the wrong option must
 			// not reach a log.
 			return fmt.Errorf("quiltt: WithAPIVersion: the version (%d bytes) is not a date written YYYY-MM-DD", len(version))
@@ -191,10 +191,12 @@ func WithRetryWait(min, max time.Duration) Option {
 	}
 }
 
-// WithLogger sets where the client logs: one debug record per attempt and
-// one info record per retry (method, path, status, attempt, wait), never a
-// header value, a body or a credential. The client is silent by default and
-// when l is nil.
+// WithLogger sets where the client logs: one debug record per attempt (op,
+// method, path, attempt, status or error, and why it is or is not retried),
+// one info record per retry and per retry given up because its wait would
+// pass the one-minute cap or the context's deadline (with the wait), and the
+// warnings WithAPIVersion and FreshBalance write; never a header value, a
+// body or a credential. The client is silent by default and when l is nil.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = l

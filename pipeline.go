@@ -22,6 +22,8 @@ import (
 //	→ go-retryablehttp         the retry loop: CheckRetry (decide, retry_policy.go),
 //	                           Backoff (retryWait), RetryMax the one count of attempts
 //	→ limiterStage             every attempt waits on the client's Limiter (limiter.go)
+//	→ timeoutStage             the inner client's Timeout, per attempt, after that wait
+//	                           (attempt_timeout.go)
 //	→ credentialStage          Authorization for the request's endpoint only (credential.go)
 //	→ attemptGuard             sent or not sent; a trigger written once (transport.go)
 //	→ the user's transport     WithHTTPClient's, or the SDK's own
@@ -126,7 +128,8 @@ type request struct {
 }
 
 // do sends r through the retry loop. A 2xx answer is returned with its body
-// open, for the caller to read (through newCappedBody) and close. Anything
+// open, for the caller to read (through newCappedBody) and close, or to
+// drainAndClose when it needs none of it. Anything
 // else is an *Error (a non-2xx answer) or a *TransportError (no answer, or a
 // nil ctx: Err wraps ErrNilContext, and nothing was sent).
 func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
@@ -187,6 +190,7 @@ type call struct {
 	attempt int    // the retry loop's number of the current attempt, from 1
 	last    *Error // the latest non-2xx answer
 	lastErr error  // the latest attempt's error
+	unknown bool   // the policy's verdict on the latest attempt: Quiltt may have acted on it
 	ctxErr  error  // the context had ended when a retryable attempt was checked
 }
 
@@ -230,6 +234,7 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 		}
 	}
 	d := decide(c.r.kind, resp, err, now)
+	c.unknown = d.outcomeUnknown
 	log := c.p.logger
 	if err != nil {
 		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: attempt failed", c.attrs(0, slog.String("error", err.Error()), slog.String("reason", d.reason))...)
@@ -295,7 +300,7 @@ func (c *call) result(resp *http.Response, err error) (*http.Response, error) {
 		// context ended while it waited to retry, the context's error: a
 		// wait follows only attempts that were safe to repeat.
 		if err == c.lastErr {
-			te.outcomeUnknown = decide(c.r.kind, nil, err, time.Now()).outcomeUnknown
+			te.outcomeUnknown = c.unknown
 		}
 		return nil, te
 	}
@@ -304,7 +309,7 @@ func (c *call) result(resp *http.Response, err error) (*http.Response, error) {
 	}
 	resp.Body.Close()
 	e := c.finish(c.last)
-	e.outcomeUnknown = decide(c.r.kind, resp, nil, time.Now()).outcomeUnknown
+	e.outcomeUnknown = c.unknown // the verdict on this answer, the last attempt's
 	if c.ctxErr != nil {
 		// A retryable answer after the context ended: the call ends as a
 		// wait for that retry would have.
@@ -338,10 +343,20 @@ func (c *call) attrs(status int, extra ...slog.Attr) []slog.Attr {
 // go-retryablehttp. A body that fails midway gives what was read.
 func readErrorBody(resp *http.Response) []byte {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-	resp.Body.Close()
+	drainAndClose(resp.Body)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return body
+}
+
+// maxDrain is how much of the unread rest of an answer is read and
+// discarded before it is closed, so that its connection can be reused.
+const maxDrain = 4 << 10
+
+// drainAndClose drains up to maxDrain bytes of body and closes it. A read
+// error is ignored: the answer was already decided by what came before.
+func drainAndClose(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxDrain))
+	body.Close()
 }
 
 // recordRateLimit keeps the Ratelimit-* headers of an answer that carries

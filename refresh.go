@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,10 +17,6 @@ var ErrInvalidAccountID = errors.New("quiltt: invalid account ID")
 // maxAccountIDLen bounds an account ID. Quiltt's IDs ("acct_…") are about
 // 27 bytes; anything this long is a mistake, not an ID.
 const maxAccountIDLen = 256
-
-// maxRefreshBody caps how much of a 2xx refresh answer is drained; Quiltt
-// documents none.
-const maxRefreshBody = 4 << 10
 
 // RefreshBalance asks Quiltt to fetch the account's balance from its
 // provider now: POST {base}/v1/accounts/{accountID}/balances/refresh, with
@@ -99,8 +94,7 @@ func (c *Client) refresh(ctx context.Context, op, accountID string) error {
 	// The status line was a 2xx: Quiltt accepted the refresh. The body
 	// (none is documented) is drained for connection reuse; a read error
 	// cannot undo the acceptance, so it is ignored.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxRefreshBody))
-	resp.Body.Close()
+	drainAndClose(resp.Body)
 	return nil
 }
 

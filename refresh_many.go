@@ -55,9 +55,9 @@ func (e *RefreshBalancesError) Unwrap() []error { return e.errs }
 
 // RefreshBalances refreshes the balance of each account as RefreshBalance
 // does, with at most opts.Concurrency refreshes in flight. Every attempt
-// waits on the client's rate limiter (see WithRateLimit), so a long list
-// runs at the client's request budget rather than into 429s. Each distinct
-// ID is refreshed at most once, whatever its count in accountIDs.
+// waits on the client's rate limiter (WithRateLimit, or WithLimiter's), so a
+// long list runs at the client's request budget rather than into 429s. Each
+// distinct ID is refreshed at most once, whatever its count in accountIDs.
 //
 // It returns one result per distinct ID, in the order of first appearance,
 // and a *RefreshBalancesError when any result failed (nil when all were

@@ -106,7 +106,7 @@ func (g *attemptGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 		cancel(nil)
 		return nil, &resendError{writes: n}
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: func() { cancel(nil) }}
 	return resp, nil
 }
 
@@ -128,15 +128,18 @@ func (t *attemptTrace) classify(parent context.Context, err error) error {
 	return err
 }
 
-// cancelOnClose releases an attempt's context once its answer is read.
+// cancelOnClose releases the context a stage made for an attempt once the
+// attempt's answer is read: the guard's, and the timeout stage's (whose
+// timeoutBody embeds it). cancel may run more than once, as a
+// context.CancelFunc may.
 type cancelOnClose struct {
 	io.ReadCloser
-	cancel context.CancelCauseFunc
+	cancel func()
 }
 
 func (b *cancelOnClose) Close() error {
 	err := b.ReadCloser.Close()
-	b.cancel(nil)
+	b.cancel()
 	return err
 }
 
