@@ -126,6 +126,9 @@ func (c *Client) IssueSessionToken(ctx context.Context, p *SessionParams) (*Sess
 // whatever a server or a proxy echoes.
 func (c *Client) RevokeSessionToken(ctx context.Context, token string) error {
 	const op = "RevokeSessionToken"
+	if err := c.built(op); err != nil {
+		return err
+	}
 	if err := checkSessionToken(op, token); err != nil {
 		return err
 	}
@@ -162,6 +165,9 @@ func (c *Client) RevokeSessionToken(ctx context.Context, token string) error {
 //     not a UserSession with every field well formed.
 func (c *Client) IntrospectSessionToken(ctx context.Context, token string) (*Session, error) {
 	const op = "IntrospectSessionToken"
+	if err := c.built(op); err != nil {
+		return nil, err
+	}
 	if err := checkSessionToken(op, token); err != nil {
 		return nil, err
 	}

@@ -76,6 +76,9 @@ func (k *AccountClassifier) classify(ctx context.Context, profileID, accountID s
 	if ctx == nil {
 		return ClassUnknown, errorf("AccountClassifier: %w", ErrNilContext)
 	}
+	if err := k.client.built("AccountClassifier"); err != nil {
+		return ClassUnknown, err
+	}
 	for {
 		k.mu.Lock()
 		if class, ok := k.classes[accountID]; ok {

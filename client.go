@@ -125,11 +125,21 @@ func (c *Client) setGraphQLAuth() {
 // errZeroClient is why a Client not built by NewClient cannot call.
 var errZeroClient = errorf("%w: the Client was not built by NewClient", ErrMissingCredentials)
 
+// built returns why op cannot call at all, or nil: a Client not built by
+// NewClient (its zero value) has no pipeline. Every public call checks it,
+// directly or through graphQLReady and restReady, before it sends anything.
+func (c *Client) built(op string) error {
+	if c.p == nil {
+		return errorf("%s: %w", op, errZeroClient)
+	}
+	return nil
+}
+
 // graphQLReady returns why op cannot read over GraphQL, or nil: the one
 // check every GraphQL read makes before it sends anything.
 func (c *Client) graphQLReady(op string) error {
-	if c.p == nil {
-		return errorf("%s: %w", op, errZeroClient)
+	if err := c.built(op); err != nil {
+		return err
 	}
 	if c.gqlErr != nil {
 		return errorf("%s: %w", op, c.gqlErr)
@@ -140,9 +150,10 @@ func (c *Client) graphQLReady(op string) error {
 // restReady returns why op cannot call a REST endpoint, or nil: REST needs
 // the API key.
 func (c *Client) restReady(op string) error {
+	if err := c.built(op); err != nil {
+		return err
+	}
 	switch {
-	case c.p == nil:
-		return errorf("%s: %w", op, errZeroClient)
 	case c.p.restAuth == nil:
 		return errorf("%s: %w: REST calls such as the balance refresh need an API key (WithAPIKey); a session token cannot authenticate them",
 			op, ErrMissingCredentials)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/davecgh/go-spew/spew"
 	"github.com/quiltt-go/quiltt"
@@ -128,6 +129,34 @@ func TestZeroClient(t *testing.T) {
 	assert.ErrorIs(t, z.RefreshBalance(context.Background(), "acct_1"), quiltt.ErrMissingCredentials)
 	_, err = z.ForProfile(testProfile).Account(context.Background(), "acct_1")
 	assert.ErrorIs(t, err, quiltt.ErrMissingCredentials)
+
+	// Every other call of the zero Client, each checked apart so that a
+	// panic names its call.
+	ctx := context.Background()
+	for name, call := range map[string]func() error{
+		"Account":        func() error { _, err := z.Account(ctx, "acct_1"); return err },
+		"RefreshAndWait": func() error { _, err := z.RefreshAndWait(ctx, "acct_1", nil); return err },
+		"RefreshBalances": func() error {
+			res, err := z.RefreshBalances(ctx, []string{"acct_1"}, nil)
+			if err == nil && len(res) == 1 {
+				err = res[0].Err
+			}
+			return err
+		},
+		"FreshBalance": func() error { _, err := z.FreshBalance(ctx, "acct_1", time.Minute); return err },
+		"IssueSessionToken": func() error {
+			_, err := z.IssueSessionToken(ctx, &quiltt.SessionParams{UserID: testProfile})
+			return err
+		},
+		"RevokeSessionToken":     func() error { return z.RevokeSessionToken(ctx, testSessionToken) },
+		"IntrospectSessionToken": func() error { _, err := z.IntrospectSessionToken(ctx, testSessionToken); return err },
+		"IntrospectAPIKey":       func() error { _, err := z.IntrospectAPIKey(ctx); return err },
+		"AccountClassifier":      func() error { _, err := quiltt.NewAccountClassifier(&z).Classify(ctx, "acct_1"); return err },
+	} {
+		var err error
+		require.NotPanics(t, func() { err = call() }, name)
+		assert.ErrorIs(t, err, quiltt.ErrMissingCredentials, name)
+	}
 	assert.Equal(t, quiltt.RateLimit{}, z.RateLimit())
 	z.CloseIdleConnections()
 }

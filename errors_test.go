@@ -107,6 +107,7 @@ func TestErrorsSayQuilttOnce(t *testing.T) {
 		_, errBadProfile := keyOnly.ForProfile("p:1").Account(ctx, "acct_1")
 		_, errProfileNoKey := tokenOnly.ForProfile(testProfile).Accounts(ctx, nil)
 		_, errZero := zero.Accounts(ctx, nil)
+		_, errParams := keyOnly.IssueSessionToken(ctx, &quiltt.SessionParams{UserID: testProfile, Email: "a@example.com"})
 		for name, err := range map[string]error{
 			"NewClient without credentials": errNoCredentials,
 			"REST without an API key":       tokenOnly.RefreshBalance(ctx, "acct_1"),
@@ -114,6 +115,9 @@ func TestErrorsSayQuilttOnce(t *testing.T) {
 			"a malformed profile":           errBadProfile,
 			"ForProfile without an API key": errProfileNoKey,
 			"the zero Client":               errZero,
+			"the zero Client's auth call":   zero.RevokeSessionToken(ctx, testSessionToken),
+			"an empty session token":        keyOnly.RevokeSessionToken(ctx, ""),
+			"session params both ways":      errParams,
 			"a refused connection":          keyOnly.RefreshBalance(ctx, "acct_1"),
 		} {
 			once(name, err)
