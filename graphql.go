@@ -158,36 +158,29 @@ func (p *errorPath) UnmarshalJSON(b []byte) error {
 	if sc.Peek() != '[' {
 		return nil
 	}
-	sc.Pos++
-	if sc.Peek() == ']' {
-		return nil
-	}
-	for {
+	return sc.Elements(func(int) error {
 		sc.SkipSpace()
 		start := sc.Pos
-		if sc.Peek() == '"' {
-			s, e, escaped, err := sc.String()
-			if err != nil {
-				return err
-			}
-			v := string(b[s:e])
-			if escaped {
-				if err := json.Unmarshal(b[start:sc.Pos], &v); err != nil {
-					return err
-				}
-			}
-			*p = append(*p, v)
-		} else {
+		if sc.Peek() != '"' {
 			if err := sc.Skip(); err != nil {
 				return err
 			}
 			*p = append(*p, string(b[start:sc.Pos]))
+			return nil
 		}
-		if sc.Peek() != ',' {
-			return nil // json.Unmarshal has checked the rest
+		s, e, escaped, err := sc.String()
+		if err != nil {
+			return err
 		}
-		sc.Pos++
-	}
+		v := string(b[s:e])
+		if escaped {
+			if err := json.Unmarshal(b[start:sc.Pos], &v); err != nil {
+				return err
+			}
+		}
+		*p = append(*p, v)
+		return nil
+	})
 }
 
 func (g *GraphQLError) redact(r redactor) {

@@ -302,13 +302,7 @@ func (c *answerChecker) object(s *shape) error {
 
 // list checks the list at the scanner's position against s.
 func (c *answerChecker) list(s *shape) error {
-	c.sc.Pos++ // [
-	if c.sc.Peek() == ']' {
-		c.sc.Pos++
-		return nil
-	}
-	c.sc.Depth++
-	for i := 0; ; i++ {
+	return c.sc.Elements(func(i int) error {
 		if s.counted {
 			if c.accounts++; c.accounts > MaxAccountsPerAnswer {
 				return c.problemf("%s lists more than %d accounts", pathText(c.path), MaxAccountsPerAnswer)
@@ -317,16 +311,8 @@ func (c *answerChecker) list(s *shape) error {
 		c.push(pathElem{index: i}, !s.elem.nonNull)
 		err := c.value(*s.elem)
 		c.pop()
-		if err != nil {
-			return err
-		}
-		if c.sc.Peek() == ',' {
-			c.sc.Pos++
-			continue
-		}
-		c.sc.Depth--
-		return c.sc.Expect(']', "want , or ]")
-	}
+		return err
+	})
 }
 
 // keyIndex returns the index in names of the key whose contents are
