@@ -382,12 +382,6 @@ func isFresh(b *Balance, maxAge time.Duration, now time.Time) bool {
 	return b != nil && now.Sub(b.At) <= maxAge
 }
 
-// isOtherBalance reports whether b is a balance other than seen: a newer
-// one, since an account's balances only ever get added.
-func isOtherBalance(b, seen *Balance) bool {
-	return b != nil && (seen == nil || b.ID != seen.ID)
-}
-
 // cloneBalance returns a copy of b sharing no amount with it; nil stays nil.
 func cloneBalance(b *Balance) *Balance {
 	if b == nil {

@@ -172,10 +172,13 @@ func (c *Client) pollNewBalance(ctx context.Context, op, accountID string, befor
 // isNewBalance reports whether b answers a refresh sent at sent, when before
 // was the balance just before it.
 func isNewBalance(b, before *Balance, sent time.Time) bool {
-	if b == nil || (before != nil && b.ID == before.ID) {
-		return false
-	}
-	return b.Source == BalanceSourceRefresh || b.At.After(sent)
+	return isOtherBalance(b, before) && (b.Source == BalanceSourceRefresh || b.At.After(sent))
+}
+
+// isOtherBalance reports whether b is a balance other than seen: a newer
+// one, since an account's balances only ever get added.
+func isOtherBalance(b, seen *Balance) bool {
+	return b != nil && (seen == nil || b.ID != seen.ID)
 }
 
 // nextPoll doubles the wait between polls, up to hi.
