@@ -1,11 +1,15 @@
 package quiltt
 
+// FreshBalance, its options, and the protocol by which, of the clients
+// that share a RefreshLock, one refreshes an account's stale balance while
+// the others wait for its result. Within a process, calls first join one
+// another (refresh_flight.go).
+
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 )
 
@@ -92,9 +96,7 @@ type freshState struct {
 	lock             RefreshLock
 	pollMin, pollMax time.Duration
 	hooks            freshHooks
-
-	mu      sync.Mutex
-	flights map[string]*freshFlight
+	flights          freshFlights
 }
 
 func newFreshState(cfg freshConfig) *freshState {
@@ -103,7 +105,7 @@ func newFreshState(cfg freshConfig) *freshState {
 		pollMin: cfg.pollMin,
 		pollMax: cfg.pollMax,
 		hooks:   cfg.hooks,
-		flights: make(map[string]*freshFlight),
+		flights: freshFlights{m: make(map[string]*freshFlight)},
 	}
 	if fs.lock == nil {
 		fs.lock = new(MemoryRefreshLock)
@@ -112,19 +114,6 @@ func newFreshState(cfg freshConfig) *freshState {
 		fs.pollMin, fs.pollMax = DefaultPollMinInterval, DefaultPollMaxInterval
 	}
 	return fs
-}
-
-// freshFlight is one FreshBalance call's work for an account, in flight in
-// this process. Calls for the same account with the same credentials that
-// find the balance stale meanwhile join it and take its result instead of
-// starting their own.
-type freshFlight struct {
-	done chan struct{} // closed once the fields below are set
-	b    *Balance      // the leader's balance; joiners get copies
-	err  error
-	// abandoned is set when the leader's own context ended (or it
-	// panicked) before a result: the joiners start over.
-	abandoned bool
 }
 
 // FreshBalance returns the account's latest balance when it is at most
@@ -200,35 +189,7 @@ func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time
 		return seen, nil
 	}
 
-	fs, key := c.p.fresh, c.freshKey(accountID)
-	for {
-		f, leader := fs.join(key)
-		if leader {
-			return c.leadFlight(ctx, op, accountID, key, f, seen, maxAge)
-		}
-		c.p.logger.LogAttrs(ctx, slog.LevelDebug, logFreshJoin, slog.String("account_id", accountID))
-		if fs.hooks.joined != nil {
-			fs.hooks.joined(accountID)
-		}
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-			return nil, errorf("%s %s: waiting for the refresh in flight: %w", op, accountID, ctx.Err())
-		}
-		if !f.abandoned {
-			return cloneBalance(f.b), f.err
-		}
-	}
-}
-
-// leadFlight does f's work, then hands its result to the calls that joined
-// it.
-func (c *Client) leadFlight(ctx context.Context, op, accountID, key string, f *freshFlight, seen *Balance, maxAge time.Duration) (*Balance, error) {
-	defer c.p.fresh.land(key, f) // f.abandoned stays true if settle panics
-	b, err := c.settle(ctx, op, accountID, seen, maxAge)
-	f.b, f.err = cloneBalance(b), err
-	f.abandoned = err != nil && ctx.Err() != nil
-	return b, err
+	return c.settleOnce(ctx, op, accountID, seen, maxAge)
 }
 
 // settle coordinates through the RefreshLock: it refreshes when it takes
@@ -345,49 +306,7 @@ func lockError(ctx context.Context, op, accountID, verb string, err error) error
 	return errorf("%s %s: %w: %s it: %w", op, accountID, ErrRefreshLock, verb, err)
 }
 
-// freshKey names an account's flights in this process, with the
-// credentials that read it, so that a call never takes a balance another
-// profile read.
-func (c *Client) freshKey(accountID string) string {
-	if c.profileSet {
-		return "profile\x00" + c.profileID + "\x00" + accountID
-	}
-	return "session\x00" + accountID
-}
-
-// join returns the flight in progress for key, or starts one that the
-// caller leads.
-func (fs *freshState) join(key string) (f *freshFlight, leader bool) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	if f := fs.flights[key]; f != nil {
-		return f, false
-	}
-	f = &freshFlight{done: make(chan struct{}), abandoned: true}
-	fs.flights[key] = f
-	return f, true
-}
-
-// land ends f: later calls start a flight of their own, and f's joiners
-// read its result.
-func (fs *freshState) land(key string, f *freshFlight) {
-	fs.mu.Lock()
-	delete(fs.flights, key)
-	fs.mu.Unlock()
-	close(f.done)
-}
-
 // isFresh reports whether b is at most maxAge old at now.
 func isFresh(b *Balance, maxAge time.Duration, now time.Time) bool {
 	return b != nil && now.Sub(b.At) <= maxAge
-}
-
-// cloneBalance returns a copy of b sharing no amount with it; nil stays nil.
-func cloneBalance(b *Balance) *Balance {
-	if b == nil {
-		return nil
-	}
-	c := *b
-	c.Available, c.Current, c.Limit = copyAmount(b.Available), copyAmount(b.Current), copyAmount(b.Limit)
-	return &c
 }
