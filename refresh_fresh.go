@@ -152,10 +152,11 @@ func newFreshState(cfg freshConfig) *freshState {
 //     ErrMissingCredentials when the client has no API key or cannot
 //     authenticate GraphQL; one wrapping ErrInvalidAccountID for an ID
 //     RefreshBalance refuses;
-//   - the error of a balance read (the first one, or one while waiting
-//     for another caller's refresh), without a refresh by this call: for
-//     an unknown account, errors.Is(err, ErrNotFound); an *Error, a
-//     *QueryError or a *TransportError otherwise (see Account);
+//   - the error of a balance read (the first one, the one again once this
+//     call holds the lock, or one while waiting for another caller's
+//     refresh), without a refresh by this call: for an unknown account,
+//     errors.Is(err, ErrNotFound); an *Error, a *QueryError or a
+//     *TransportError otherwise (see Account);
 //   - an error wrapping ErrRefreshLock and the lock's error when the
 //     RefreshLock fails to acquire or wait; nothing was billed by the call;
 //   - the errors of RefreshBalance, when this call's refresh failed, as
@@ -163,9 +164,10 @@ func newFreshState(cfg freshConfig) *freshState {
 //     refresh again (a next FreshBalance waits for that refresh's balance
 //     instead);
 //   - a *RefreshWaitError (Op "FreshBalance") once this call's refresh was
-//     accepted but no new balance came before ctx ended or the lock's ttl
-//     did (errors.Is(err, context.DeadlineExceeded) then holds): the
-//     refresh may well be billed;
+//     accepted but no new balance could be read: a poll failed (Err is its
+//     error), or ctx or the lock's ttl ended first (errors.Is(err,
+//     context.DeadlineExceeded) holds after a deadline or the ttl, not
+//     after a cancel). The refresh may well be billed;
 //   - an error wrapping ctx's error when ctx ended while waiting for
 //     another caller's refresh; nothing was billed by the call.
 //

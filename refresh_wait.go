@@ -52,10 +52,11 @@ func (o *RefreshWaitOptions) intervals() (lo, hi time.Duration, err error) {
 }
 
 // RefreshWaitError is returned by RefreshAndWait (and FreshBalance) when
-// Quiltt accepted the refresh but no new balance could be read: the context ended first (Err is
-// context.DeadlineExceeded or context.Canceled, or a *TransportError whose
-// cause is one), or a poll failed (Err is that poll's error). The refresh
-// was sent and may well be billed: do not simply trigger another one.
+// Quiltt accepted the refresh but no new balance could be read: the
+// context ended first (Err is context.DeadlineExceeded or
+// context.Canceled, or a *TransportError whose cause is one), or a poll
+// failed (Err is that poll's error). The refresh was sent and may well be
+// billed: do not simply trigger another one.
 //
 // errors.Is and errors.As see through it to Err, so
 // errors.Is(err, context.DeadlineExceeded) holds when the deadline passed.
