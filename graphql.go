@@ -199,10 +199,11 @@ func (g *GraphQLError) redact(r redactor) {
 // nothing is returned beside it.
 //
 // errors.Is matches the sentinel of any entry's extensions.code:
-// UNAUTHENTICATED → ErrUnauthorized, FORBIDDEN → ErrForbidden, NOT_FOUND →
-// ErrNotFound, BAD_USER_INPUT and GRAPHQL_VALIDATION_FAILED → ErrBadRequest,
-// RATE_LIMITED and TOO_MANY_REQUESTS → ErrRateLimited, INTERNAL_SERVER_ERROR
-// → ErrServer.
+// UNAUTHENTICATED and UNAUTHORIZED → ErrUnauthorized, FORBIDDEN →
+// ErrForbidden, NOT_FOUND → ErrNotFound, BAD_USER_INPUT,
+// GRAPHQL_VALIDATION_FAILED, GRAPHQL_PARSE_FAILED and BAD_REQUEST →
+// ErrBadRequest, RATE_LIMITED and TOO_MANY_REQUESTS → ErrRateLimited,
+// INTERNAL_SERVER_ERROR → ErrServer.
 type QueryError struct {
 	Op          string
 	Errors      []GraphQLError
