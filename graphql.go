@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/Khan/genqlient/graphql"
 	"io"
 	"net/http"
 	"strings"
 
+	"github.com/Khan/genqlient/graphql"
 	"github.com/quiltt-go/quiltt/internal/jsonscan"
 )
 

@@ -18,9 +18,9 @@ package amount
 
 import (
 	"errors"
-	"github.com/quiltt-go/quiltt/internal/jsonscan"
 	"math/big"
 
+	"github.com/quiltt-go/quiltt/internal/jsonscan"
 	"github.com/shopspring/decimal"
 )
 
