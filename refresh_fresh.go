@@ -90,23 +90,15 @@ func WithFreshBalancePolling(min, max time.Duration) Option {
 }
 
 // freshState is what FreshBalance keeps in a pipeline, shared by the
-// client and the clients ForProfile derives from it: the lock, the polling,
-// and the refreshes in flight in this process.
+// client and the clients ForProfile derives from it: the configuration,
+// defaults filled in, and the refreshes in flight in this process.
 type freshState struct {
-	lock             RefreshLock
-	pollMin, pollMax time.Duration
-	hooks            freshHooks
-	flights          freshFlights
+	freshConfig
+	flights freshFlights
 }
 
 func newFreshState(cfg freshConfig) *freshState {
-	fs := &freshState{
-		lock:    cfg.lock,
-		pollMin: cfg.pollMin,
-		pollMax: cfg.pollMax,
-		hooks:   cfg.hooks,
-		flights: freshFlights{m: make(map[string]*freshFlight)},
-	}
+	fs := &freshState{freshConfig: cfg, flights: freshFlights{m: make(map[string]*freshFlight)}}
 	if fs.lock == nil {
 		fs.lock = new(MemoryRefreshLock)
 	}
