@@ -122,9 +122,11 @@ func newFreshState(cfg freshConfig) *freshState {
 // clients share this) and all get its result, balance or error. Across
 // clients, the call that takes the account's RefreshLock (WithRefreshLock;
 // by default one per NewClient) reads the balance again and refreshes only
-// if it is still stale; the others wait, reading the balance at every poll,
-// and return the first one that is fresh or differs from the one they
-// found. When the holder's refresh failed where Quiltt cannot have acted
+// if it is still the stale one it found: a balance that is fresh, or other
+// than that one (another caller's refresh brought it), is returned as it
+// is, whatever its age. The others wait, reading the balance at every
+// poll, and return the first one that is fresh or differs from the one
+// they found. When the holder's refresh failed where Quiltt cannot have acted
 // (a 4xx, a 429 or 503 after retries, a request never sent), it releases
 // the lock and one waiting client takes it and tries once itself (it is
 // not billed twice: the failed refresh was not). When the refresh may have
