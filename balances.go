@@ -172,15 +172,13 @@ func toAccount(f *gql.AccountData) Account {
 		Institution:       Institution{ID: f.Institution.Id, Name: f.Institution.Name},
 		TransactedFirstOn: deref(f.TransactedFirstOn),
 		TransactedLastOn:  deref(f.TransactedLastOn),
+		Metadata:          nullToNil(deref(f.Metadata)),
 	}
 	if len(f.Taxonomy) > 0 {
 		a.Taxonomy = make([]string, len(f.Taxonomy))
 		for i, t := range f.Taxonomy {
 			a.Taxonomy[i] = string(t)
 		}
-	}
-	if f.Metadata != nil && string(*f.Metadata) != "null" {
-		a.Metadata = *f.Metadata
 	}
 	if f.Connection != nil {
 		a.Connection = &Connection{

@@ -84,10 +84,8 @@ func (m *MemoryClaimStore) Claim(ctx context.Context, eventID string, lease time
 	if lease <= 0 {
 		lease = DefaultClaimLease
 	}
-	now := m.now()
-	m.mu.Lock()
+	now := m.lock()
 	defer m.mu.Unlock()
-	m.init()
 	if e := m.entries[eventID]; e != nil {
 		if e.expires.After(now) {
 			if e.token == "" {
@@ -97,7 +95,7 @@ func (m *MemoryClaimStore) Claim(ctx context.Context, eventID string, lease time
 		}
 		m.remove(e)
 	}
-	if len(m.entries) >= m.size && !m.makeRoom(now) {
+	if !m.makeRoom(now) {
 		return Claim{}, ErrClaimStoreFull
 	}
 	m.seq++
@@ -121,15 +119,13 @@ func (m *MemoryClaimStore) Done(_ context.Context, c Claim, retain time.Duration
 	if retain <= 0 {
 		retain = DefaultClaimRetention
 	}
-	now := m.now()
-	m.mu.Lock()
+	now := m.lock()
 	defer m.mu.Unlock()
-	m.init()
 	e := m.entries[c.EventID]
 	switch {
 	case e == nil:
 		// The lease expired and was forgotten, or never stored: record it.
-		if len(m.entries) >= m.size && !m.makeRoom(now) {
+		if !m.makeRoom(now) {
 			return nil // full of live leases: nothing can be recorded
 		}
 		e = &claimEntry{id: c.EventID}
@@ -152,8 +148,7 @@ func (m *MemoryClaimStore) Done(_ context.Context, c Claim, retain time.Duration
 //
 // Failure modes: none; it returns nil.
 func (m *MemoryClaimStore) Release(_ context.Context, c Claim) error {
-	now := m.now()
-	m.mu.Lock()
+	now := m.lock()
 	defer m.mu.Unlock()
 	if e := m.held(c, now); e != nil {
 		m.remove(e)
@@ -177,14 +172,18 @@ func (m *MemoryClaimStore) now() time.Time {
 	return time.Now()
 }
 
-// init makes the zero value usable; m.mu is held.
-func (m *MemoryClaimStore) init() {
+// lock reads the clock, then takes m.mu and makes the zero value usable.
+// It returns the time read, which leases and retention are measured with.
+func (m *MemoryClaimStore) lock() time.Time {
+	now := m.now()
+	m.mu.Lock()
 	if m.entries == nil {
 		m.entries = make(map[string]*claimEntry)
 	}
 	if m.size <= 0 {
 		m.size = DefaultClaimStoreSize
 	}
+	return now
 }
 
 // held returns the entry of c's lease if c holds it now, else nil; m.mu is
@@ -207,11 +206,15 @@ func (m *MemoryClaimStore) remove(e *claimEntry) {
 	delete(m.entries, e.id)
 }
 
-// makeRoom frees one place at least, and reports whether it could: expired
-// entries first (from the front of each list, where the oldest are), then
-// the processed event marked done first, then any expired lease. A live
-// lease is never forgotten. m.mu is held.
+// makeRoom reports whether the store has room for one more event. When it
+// is full, it frees one place at least, if it can: expired entries first
+// (from the front of each list, where the oldest are), then the processed
+// event marked done first, then any expired lease. A live lease is never
+// forgotten. m.mu is held.
 func (m *MemoryClaimStore) makeRoom(now time.Time) bool {
+	if len(m.entries) < m.size {
+		return true
+	}
 	for _, l := range []*list.List{&m.done, &m.leases} {
 		for f := l.Front(); f != nil && !f.Value.(*claimEntry).expires.After(now); f = l.Front() {
 			m.remove(f.Value.(*claimEntry))

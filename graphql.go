@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/Khan/genqlient/graphql"
 	"io"
 	"net/http"
 	"strings"
 
+	"github.com/Khan/genqlient/graphql"
 	"github.com/quiltt-go/quiltt/internal/jsonscan"
 )
 
@@ -156,36 +156,29 @@ func (p *errorPath) UnmarshalJSON(b []byte) error {
 	if sc.Peek() != '[' {
 		return nil
 	}
-	sc.Pos++
-	if sc.Peek() == ']' {
-		return nil
-	}
-	for {
+	return sc.Elements(func(int) error {
 		sc.SkipSpace()
 		start := sc.Pos
-		if sc.Peek() == '"' {
-			s, e, escaped, err := sc.String()
-			if err != nil {
-				return err
-			}
-			v := string(b[s:e])
-			if escaped {
-				if err := json.Unmarshal(b[start:sc.Pos], &v); err != nil {
-					return err
-				}
-			}
-			*p = append(*p, v)
-		} else {
+		if sc.Peek() != '"' {
 			if err := sc.Skip(); err != nil {
 				return err
 			}
 			*p = append(*p, string(b[start:sc.Pos]))
+			return nil
 		}
-		if sc.Peek() != ',' {
-			return nil // json.Unmarshal has checked the rest
+		s, e, escaped, err := sc.String()
+		if err != nil {
+			return err
 		}
-		sc.Pos++
-	}
+		v := string(b[s:e])
+		if escaped {
+			if err := json.Unmarshal(b[start:sc.Pos], &v); err != nil {
+				return err
+			}
+		}
+		*p = append(*p, v)
+		return nil
+	})
 }
 
 func (g *GraphQLError) redact(r redactor) {
@@ -204,10 +197,11 @@ func (g *GraphQLError) redact(r redactor) {
 // nothing is returned beside it.
 //
 // errors.Is matches the sentinel of any entry's extensions.code:
-// UNAUTHENTICATED → ErrUnauthorized, FORBIDDEN → ErrForbidden, NOT_FOUND →
-// ErrNotFound, BAD_USER_INPUT and GRAPHQL_VALIDATION_FAILED → ErrBadRequest,
-// RATE_LIMITED and TOO_MANY_REQUESTS → ErrRateLimited, INTERNAL_SERVER_ERROR
-// → ErrServer.
+// UNAUTHENTICATED and UNAUTHORIZED → ErrUnauthorized, FORBIDDEN →
+// ErrForbidden, NOT_FOUND → ErrNotFound, BAD_USER_INPUT,
+// GRAPHQL_VALIDATION_FAILED, GRAPHQL_PARSE_FAILED and BAD_REQUEST →
+// ErrBadRequest, RATE_LIMITED and TOO_MANY_REQUESTS → ErrRateLimited,
+// INTERNAL_SERVER_ERROR → ErrServer.
 type QueryError struct {
 	Op          string
 	Errors      []GraphQLError

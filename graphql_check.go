@@ -75,74 +75,56 @@ func checkAnswer(raw []byte, data *shape) (answerLayout, error) {
 	if c.sc.Peek() != '{' {
 		return l, &answerProblem{"the answer is not a JSON object"}
 	}
-	c.sc.Pos++
 	var problem error
 	var seenErrors bool
-	if c.sc.Peek() == '}' {
-		c.sc.Pos++
-	} else {
-		for {
-			c.sc.SkipSpace()
-			start, end, escaped, err := c.sc.String()
-			if err != nil {
-				return l, err
+	err := c.sc.Members(func(start, end int, escaped bool) error {
+		c.sc.SkipSpace()
+		// Each member is read on its own: data and errors[] are decoded on
+		// their own, and the rest is only skipped.
+		c.sc.Depth = 0
+		switch keyIndex(raw, start, end, escaped, topKeys, 0) {
+		case 0: // data
+			if l.hasData {
+				return &answerProblem{"data appears twice"}
 			}
-			if err := c.sc.Expect(':', "want :"); err != nil {
-				return l, err
-			}
-			switch keyIndex(raw, start, end, escaped, topKeys, 0) {
-			case 0: // data
-				if l.hasData {
-					return l, &answerProblem{"data appears twice"}
+			l.hasData = true
+			l.data.start = c.sc.Pos
+			if c.sc.Null() {
+				l.dataNull = true
+			} else if err := c.checked(problem == nil, func() error { return c.value(ref{data, true}) }); err != nil {
+				if _, ok := err.(*answerProblem); !ok {
+					return err
 				}
-				l.hasData = true
-				c.sc.SkipSpace()
-				l.data.start, c.sc.Depth = c.sc.Pos, 0 // data is decoded on its own
-				if c.sc.Null() {
-					l.dataNull = true
-				} else if err := c.checked(problem == nil, func() error { return c.value(ref{data, true}) }); err != nil {
+				problem = err
+			}
+			l.data.end = c.sc.Pos
+		case 1: // errors
+			if seenErrors {
+				return &answerProblem{"errors appears twice"}
+			}
+			seenErrors = true
+			at, n := c.sc.Pos, 0
+			if !c.sc.Null() {
+				if err := c.checked(true, func() error { return c.errorList(&n) }); err != nil {
 					if _, ok := err.(*answerProblem); !ok {
-						return l, err
+						return err
 					}
-					problem = err
-				}
-				l.data.end = c.sc.Pos
-			case 1: // errors
-				if seenErrors {
-					return l, &answerProblem{"errors appears twice"}
-				}
-				seenErrors = true
-				c.sc.SkipSpace()
-				start, n := c.sc.Pos, 0
-				c.sc.Depth = 0 // errors[] is decoded on its own
-				if !c.sc.Null() {
-					if err := c.checked(true, func() error { return c.errorList(&n) }); err != nil {
-						if _, ok := err.(*answerProblem); !ok {
-							return l, err
-						}
-						if problem == nil {
-							problem = err
-						}
-						n = 0 // not usable
+					if problem == nil {
+						problem = err
 					}
-				}
-				if n > 0 {
-					l.errs, l.nErrors = span{start, c.sc.Pos}, n
-				}
-			default:
-				if err := c.sc.Skip(); err != nil {
-					return l, err
+					n = 0 // not usable
 				}
 			}
-			if c.sc.Peek() == ',' {
-				c.sc.Pos++
-				continue
+			if n > 0 {
+				l.errs, l.nErrors = span{at, c.sc.Pos}, n
 			}
-			if err := c.sc.Expect('}', "want , or }"); err != nil {
-				return l, err
-			}
-			break
+		default:
+			return c.sc.Skip()
 		}
+		return nil
+	})
+	if err != nil {
+		return l, err
 	}
 	if err := c.sc.End(); err != nil {
 		return l, err
@@ -302,13 +284,7 @@ func (c *answerChecker) object(s *shape) error {
 
 // list checks the list at the scanner's position against s.
 func (c *answerChecker) list(s *shape) error {
-	c.sc.Pos++ // [
-	if c.sc.Peek() == ']' {
-		c.sc.Pos++
-		return nil
-	}
-	c.sc.Depth++
-	for i := 0; ; i++ {
+	return c.sc.Elements(func(i int) error {
 		if s.counted {
 			if c.accounts++; c.accounts > MaxAccountsPerAnswer {
 				return c.problemf("%s lists more than %d accounts", pathText(c.path), MaxAccountsPerAnswer)
@@ -317,16 +293,8 @@ func (c *answerChecker) list(s *shape) error {
 		c.push(pathElem{index: i}, !s.elem.nonNull)
 		err := c.value(*s.elem)
 		c.pop()
-		if err != nil {
-			return err
-		}
-		if c.sc.Peek() == ',' {
-			c.sc.Pos++
-			continue
-		}
-		c.sc.Depth--
-		return c.sc.Expect(']', "want , or ]")
-	}
+		return err
+	})
 }
 
 // keyIndex returns the index in names of the key whose contents are

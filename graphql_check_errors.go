@@ -7,27 +7,16 @@ func (c *answerChecker) errorList(n *int) error {
 	if c.sc.Peek() != '[' {
 		return c.problemf("errors is not a list")
 	}
-	c.sc.Pos++
-	if c.sc.Peek() == ']' {
-		c.sc.Pos++
-		return nil
-	}
-	c.sc.Depth++
-	for {
-		if *n >= MaxAccountsPerAnswer {
+	return c.sc.Elements(func(i int) error {
+		if i >= MaxAccountsPerAnswer {
 			return c.problemf("errors[] holds more than %d entries", MaxAccountsPerAnswer)
 		}
-		if err := c.errorEntry(*n); err != nil {
+		if err := c.errorEntry(i); err != nil {
 			return err
 		}
-		*n++
-		if c.sc.Peek() == ',' {
-			c.sc.Pos++
-			continue
-		}
-		c.sc.Depth--
-		return c.sc.Expect(']', "want , or ]")
-	}
+		*n = i + 1
+		return nil
+	})
 }
 
 // errorKeys are the members of an errors[] entry the checker reads.
@@ -80,31 +69,18 @@ func (c *answerChecker) errorPath(i int) error {
 	if c.sc.Peek() != '[' {
 		return c.problemf("errors[%d]: path is not a list", i)
 	}
-	c.sc.Pos++
-	if c.sc.Peek() == ']' {
-		c.sc.Pos++
-		return nil
-	}
-	for n := 1; ; n++ {
-		if n > maxErrorPath {
+	return c.sc.Elements(func(n int) error {
+		if n >= maxErrorPath {
 			return c.problemf("errors[%d]: path longer than %d", i, maxErrorPath)
 		}
 		switch ch := c.sc.Peek(); {
 		case ch == '"':
-			if _, _, _, err := c.sc.String(); err != nil {
-				return err
-			}
+			_, _, _, err := c.sc.String()
+			return err
 		case ch == '-' || ('0' <= ch && ch <= '9'):
-			if err := c.sc.Number(); err != nil {
-				return err
-			}
+			return c.sc.Number()
 		default:
 			return c.problemf("errors[%d]: path holds something other than names and indexes", i)
 		}
-		if c.sc.Peek() == ',' {
-			c.sc.Pos++
-			continue
-		}
-		return c.sc.Expect(']', "want , or ]")
-	}
+	})
 }

@@ -1,11 +1,15 @@
 package quiltt
 
+// FreshBalance, its options, and the protocol by which, of the clients
+// that share a RefreshLock, one refreshes an account's stale balance while
+// the others wait for its result. Within a process, calls first join one
+// another (refresh_flight.go).
+
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 )
 
@@ -86,25 +90,15 @@ func WithFreshBalancePolling(min, max time.Duration) Option {
 }
 
 // freshState is what FreshBalance keeps in a pipeline, shared by the
-// client and the clients ForProfile derives from it: the lock, the polling,
-// and the refreshes in flight in this process.
+// client and the clients ForProfile derives from it: the configuration,
+// defaults filled in, and the refreshes in flight in this process.
 type freshState struct {
-	lock             RefreshLock
-	pollMin, pollMax time.Duration
-	hooks            freshHooks
-
-	mu      sync.Mutex
-	flights map[string]*freshFlight
+	freshConfig
+	flights freshFlights
 }
 
 func newFreshState(cfg freshConfig) *freshState {
-	fs := &freshState{
-		lock:    cfg.lock,
-		pollMin: cfg.pollMin,
-		pollMax: cfg.pollMax,
-		hooks:   cfg.hooks,
-		flights: make(map[string]*freshFlight),
-	}
+	fs := &freshState{freshConfig: cfg, flights: freshFlights{m: make(map[string]*freshFlight)}}
 	if fs.lock == nil {
 		fs.lock = new(MemoryRefreshLock)
 	}
@@ -112,19 +106,6 @@ func newFreshState(cfg freshConfig) *freshState {
 		fs.pollMin, fs.pollMax = DefaultPollMinInterval, DefaultPollMaxInterval
 	}
 	return fs
-}
-
-// freshFlight is one FreshBalance call's work for an account, in flight in
-// this process. Calls for the same account with the same credentials that
-// find the balance stale meanwhile join it and take its result instead of
-// starting their own.
-type freshFlight struct {
-	done chan struct{} // closed once the fields below are set
-	b    *Balance      // the leader's balance; joiners get copies
-	err  error
-	// abandoned is set when the leader's own context ended (or it
-	// panicked) before a result: the joiners start over.
-	abandoned bool
 }
 
 // FreshBalance returns the account's latest balance when it is at most
@@ -141,9 +122,11 @@ type freshFlight struct {
 // clients share this) and all get its result, balance or error. Across
 // clients, the call that takes the account's RefreshLock (WithRefreshLock;
 // by default one per NewClient) reads the balance again and refreshes only
-// if it is still stale; the others wait, reading the balance at every poll,
-// and return the first one that is fresh or differs from the one they
-// found. When the holder's refresh failed where Quiltt cannot have acted
+// if it is still the stale one it found: a balance that is fresh, or other
+// than that one (another caller's refresh brought it), is returned as it
+// is, whatever its age. The others wait, reading the balance at every
+// poll, and return the first one that is fresh or differs from the one
+// they found. When the holder's refresh failed where Quiltt cannot have acted
 // (a 4xx, a 429 or 503 after retries, a request never sent), it releases
 // the lock and one waiting client takes it and tries once itself (it is
 // not billed twice: the failed refresh was not). When the refresh may have
@@ -163,10 +146,11 @@ type freshFlight struct {
 //     ErrMissingCredentials when the client has no API key or cannot
 //     authenticate GraphQL; one wrapping ErrInvalidAccountID for an ID
 //     RefreshBalance refuses;
-//   - the error of a balance read (the first one, or one while waiting
-//     for another caller's refresh), without a refresh by this call: for
-//     an unknown account, errors.Is(err, ErrNotFound); an *Error, a
-//     *QueryError or a *TransportError otherwise (see Account);
+//   - the error of a balance read (the first one, the one again once this
+//     call holds the lock, or one while waiting for another caller's
+//     refresh), without a refresh by this call: for an unknown account,
+//     errors.Is(err, ErrNotFound); an *Error, a *QueryError or a
+//     *TransportError otherwise (see Account);
 //   - an error wrapping ErrRefreshLock and the lock's error when the
 //     RefreshLock fails to acquire or wait; nothing was billed by the call;
 //   - the errors of RefreshBalance, when this call's refresh failed, as
@@ -174,9 +158,10 @@ type freshFlight struct {
 //     refresh again (a next FreshBalance waits for that refresh's balance
 //     instead);
 //   - a *RefreshWaitError (Op "FreshBalance") once this call's refresh was
-//     accepted but no new balance came before ctx ended or the lock's ttl
-//     did (errors.Is(err, context.DeadlineExceeded) then holds): the
-//     refresh may well be billed;
+//     accepted but no new balance could be read: a poll failed (Err is its
+//     error), or ctx or the lock's ttl ended first (errors.Is(err,
+//     context.DeadlineExceeded) holds after a deadline or the ttl, not
+//     after a cancel). The refresh may well be billed;
 //   - an error wrapping ctx's error when ctx ended while waiting for
 //     another caller's refresh; nothing was billed by the call.
 //
@@ -200,35 +185,7 @@ func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time
 		return seen, nil
 	}
 
-	fs, key := c.p.fresh, c.freshKey(accountID)
-	for {
-		f, leader := fs.join(key)
-		if leader {
-			return c.leadFlight(ctx, op, accountID, key, f, seen, maxAge)
-		}
-		c.p.logger.LogAttrs(ctx, slog.LevelDebug, logFreshJoin, slog.String("account_id", accountID))
-		if fs.hooks.joined != nil {
-			fs.hooks.joined(accountID)
-		}
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-			return nil, errorf("%s %s: waiting for the refresh in flight: %w", op, accountID, ctx.Err())
-		}
-		if !f.abandoned {
-			return cloneBalance(f.b), f.err
-		}
-	}
-}
-
-// leadFlight does f's work, then hands its result to the calls that joined
-// it.
-func (c *Client) leadFlight(ctx context.Context, op, accountID, key string, f *freshFlight, seen *Balance, maxAge time.Duration) (*Balance, error) {
-	defer c.p.fresh.land(key, f) // f.abandoned stays true if settle panics
-	b, err := c.settle(ctx, op, accountID, seen, maxAge)
-	f.b, f.err = cloneBalance(b), err
-	f.abandoned = err != nil && ctx.Err() != nil
-	return b, err
+	return c.settleOnce(ctx, op, accountID, seen, maxAge)
 }
 
 // settle coordinates through the RefreshLock: it refreshes when it takes
@@ -345,55 +302,7 @@ func lockError(ctx context.Context, op, accountID, verb string, err error) error
 	return errorf("%s %s: %w: %s it: %w", op, accountID, ErrRefreshLock, verb, err)
 }
 
-// freshKey names an account's flights in this process, with the
-// credentials that read it, so that a call never takes a balance another
-// profile read.
-func (c *Client) freshKey(accountID string) string {
-	if c.profileSet {
-		return "profile\x00" + c.profileID + "\x00" + accountID
-	}
-	return "session\x00" + accountID
-}
-
-// join returns the flight in progress for key, or starts one that the
-// caller leads.
-func (fs *freshState) join(key string) (f *freshFlight, leader bool) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	if f := fs.flights[key]; f != nil {
-		return f, false
-	}
-	f = &freshFlight{done: make(chan struct{}), abandoned: true}
-	fs.flights[key] = f
-	return f, true
-}
-
-// land ends f: later calls start a flight of their own, and f's joiners
-// read its result.
-func (fs *freshState) land(key string, f *freshFlight) {
-	fs.mu.Lock()
-	delete(fs.flights, key)
-	fs.mu.Unlock()
-	close(f.done)
-}
-
 // isFresh reports whether b is at most maxAge old at now.
 func isFresh(b *Balance, maxAge time.Duration, now time.Time) bool {
 	return b != nil && now.Sub(b.At) <= maxAge
-}
-
-// isOtherBalance reports whether b is a balance other than seen: a newer
-// one, since an account's balances only ever get added.
-func isOtherBalance(b, seen *Balance) bool {
-	return b != nil && (seen == nil || b.ID != seen.ID)
-}
-
-// cloneBalance returns a copy of b sharing no amount with it; nil stays nil.
-func cloneBalance(b *Balance) *Balance {
-	if b == nil {
-		return nil
-	}
-	c := *b
-	c.Available, c.Current, c.Limit = copyAmount(b.Available), copyAmount(b.Current), copyAmount(b.Limit)
-	return &c
 }

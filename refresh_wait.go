@@ -52,10 +52,11 @@ func (o *RefreshWaitOptions) intervals() (lo, hi time.Duration, err error) {
 }
 
 // RefreshWaitError is returned by RefreshAndWait (and FreshBalance) when
-// Quiltt accepted the refresh but no new balance could be read: the context ended first (Err is
-// context.DeadlineExceeded or context.Canceled, or a *TransportError whose
-// cause is one), or a poll failed (Err is that poll's error). The refresh
-// was sent and may well be billed: do not simply trigger another one.
+// Quiltt accepted the refresh but no new balance could be read: the
+// context ended first (Err is context.DeadlineExceeded or
+// context.Canceled, or a *TransportError whose cause is one), or a poll
+// failed (Err is that poll's error). The refresh was sent and may well be
+// billed: do not simply trigger another one.
 //
 // errors.Is and errors.As see through it to Err, so
 // errors.Is(err, context.DeadlineExceeded) holds when the deadline passed.
@@ -172,10 +173,13 @@ func (c *Client) pollNewBalance(ctx context.Context, op, accountID string, befor
 // isNewBalance reports whether b answers a refresh sent at sent, when before
 // was the balance just before it.
 func isNewBalance(b, before *Balance, sent time.Time) bool {
-	if b == nil || (before != nil && b.ID == before.ID) {
-		return false
-	}
-	return b.Source == BalanceSourceRefresh || b.At.After(sent)
+	return isOtherBalance(b, before) && (b.Source == BalanceSourceRefresh || b.At.After(sent))
+}
+
+// isOtherBalance reports whether b is a balance other than seen: a newer
+// one, since an account's balances only ever get added.
+func isOtherBalance(b, seen *Balance) bool {
+	return b != nil && (seen == nil || b.ID != seen.ID)
 }
 
 // nextPoll doubles the wait between polls, up to hi.

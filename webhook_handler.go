@@ -60,20 +60,24 @@ func NewWebhookHandlerWithLogger(secret string, fn func(context.Context, Event) 
 // (what Quiltt's delivery log shows a person):
 //   - 405 Method Not Allowed (with Allow: POST) to any method but POST;
 //   - 413 Request Entity Too Large to a body over MaxBodyBytes;
+//   - 400 Bad Request to a body that cannot be read ("could not read the
+//     body");
 //   - 401 Unauthorized to a delivery that fails verification, before
 //     decoding anything: "signature does not match", "timestamp outside the
-//     300 s window", or which header is missing or malformed;
+//     300 s window" (the Verifier's Tolerance, in seconds), or which header
+//     is missing or malformed;
 //   - 400 Bad Request to a verified body that ParseWebhook rejects ("body is
 //     not a Quiltt webhook");
-//   - 500 Internal Server Error when Verifier or Handle is missing, and when
-//     Handle returns an error for an event ("callback failed; will be
-//     retried"): the events after it are not handled, Quiltt delivers again;
+//   - 500 Internal Server Error when Verifier or Handle is missing or the
+//     Verifier has no secret, and when Handle returns an error for an event
+//     ("callback failed; will be retried"): the events after it are not
+//     handled, Quiltt delivers again;
 //   - 503 Service Unavailable when another delivery holds the claim on an
 //     event ("event is being processed by another delivery"), with a
 //     Retry-After of ClaimLease in seconds (by then that delivery has
-//     finished, or its lease has ended), and when Claims fails ("event
-//     store unavailable; will be retried"): Handle is not called for that
-//     event, and Quiltt delivers again;
+//     finished, or its lease has ended), and when Claims fails or answers
+//     a state it should not ("event store unavailable; will be retried"):
+//     Handle is not called for that event, and Quiltt delivers again;
 //   - 204 No Content once every event was handled (or had been already).
 //
 // Handle is never called for a delivery answered 4xx. A 5xx rather than a
@@ -104,9 +108,9 @@ type WebhookHandler struct {
 	// event. A MemoryClaimStore serves one process; a store shared by every
 	// replica (package redisstore) serves a fleet.
 	Claims ClaimStore
-	// ClaimLease is how long a claim lasts while Handle runs, and Handle's
-	// deadline; zero or negative means DefaultClaimLease. Make it longer
-	// than Handle ever takes.
+	// ClaimLease is, with Claims set, how long a claim lasts while Handle
+	// runs, and Handle's deadline; zero or negative means
+	// DefaultClaimLease. Make it longer than Handle ever takes.
 	ClaimLease time.Duration
 	// ClaimRetention is how long a processed event is remembered, and its
 	// redeliveries skipped; zero or negative means DefaultClaimRetention.

@@ -18,9 +18,9 @@ package amount
 
 import (
 	"errors"
-	"github.com/quiltt-go/quiltt/internal/jsonscan"
 	"math/big"
 
+	"github.com/quiltt-go/quiltt/internal/jsonscan"
 	"github.com/shopspring/decimal"
 )
 
@@ -44,15 +44,14 @@ const maxInt64Digits = 18
 // ErrOutOfRange if it is longer than MaxLen bytes or its exponent is out of
 // bounds.
 func Parse(b []byte) (decimal.Decimal, error) {
-	if len(b) == 0 || (b[0] != '-' && (b[0] < '0' || b[0] > '9')) {
+	if end, ok := jsonscan.NumberEnd(b, 0); !ok || end != len(b) {
 		return decimal.Decimal{}, ErrNotNumber
 	}
 	if len(b) > MaxLen {
-		if validNumber(b) {
-			return decimal.Decimal{}, ErrOutOfRange
-		}
-		return decimal.Decimal{}, ErrNotNumber
+		return decimal.Decimal{}, ErrOutOfRange
 	}
+	// b is one JSON number token, -?int(.frac)?([eE][+-]?exp)?: what
+	// follows reads its parts without checking them again.
 	i := 0
 	neg := b[0] == '-'
 	if neg {
@@ -63,55 +62,33 @@ func Parse(b []byte) (decimal.Decimal, error) {
 	var digits [MaxLen]byte
 	n := 0
 	var mant int64
-	frac := 0
-	intStart := i
-	for i < len(b) && isDigit(b[i]) {
-		i++
+	for ; i < len(b) && isDigit(b[i]); i++ {
+		mant, n = push(&digits, n, mant, b[i])
 	}
-	if i == intStart || (b[intStart] == '0' && i-intStart > 1) {
-		return decimal.Decimal{}, ErrNotNumber // no digit, or a leading zero
-	}
-	for _, c := range b[intStart:i] {
-		mant, n = push(&digits, n, mant, c)
-	}
+	exp := 0
 	if i < len(b) && b[i] == '.' {
 		i++
-		fracStart := i
-		for i < len(b) && isDigit(b[i]) {
+		for ; i < len(b) && isDigit(b[i]); i++ {
 			mant, n = push(&digits, n, mant, b[i])
-			i++
+			exp--
 		}
-		if i == fracStart {
-			return decimal.Decimal{}, ErrNotNumber
-		}
-		frac = i - fracStart
 	}
-	exp := -frac
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+	if i < len(b) { // e or E
 		i++
-		expNeg := false
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			expNeg = b[i] == '-'
+		expNeg := b[i] == '-'
+		if b[i] == '+' || b[i] == '-' {
 			i++
 		}
-		expStart := i
 		e := 0
-		for i < len(b) && isDigit(b[i]) {
-			if e <= 10*MaxExponent { // saturate: MaxLen bounds frac far below
+		for ; i < len(b); i++ {
+			if e <= 10*MaxExponent { // saturate: MaxLen bounds the fraction far below
 				e = e*10 + int(b[i]-'0')
 			}
-			i++
-		}
-		if i == expStart {
-			return decimal.Decimal{}, ErrNotNumber
 		}
 		if expNeg {
 			e = -e
 		}
 		exp += e
-	}
-	if i != len(b) {
-		return decimal.Decimal{}, ErrNotNumber
 	}
 	if exp < -MaxExponent || exp > MaxExponent {
 		return decimal.Decimal{}, ErrOutOfRange
@@ -147,12 +124,6 @@ func push(digits *[MaxLen]byte, n int, mant int64, c byte) (int64, int) {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-// validNumber reports whether b is exactly one JSON number token.
-func validNumber(b []byte) bool {
-	end, ok := jsonscan.NumberEnd(b, 0)
-	return ok && end == len(b)
-}
 
 // Amount is a decimal.Decimal that decodes from JSON by Parse's rule. Bind
 // nullable amount fields as *Amount: encoding/json leaves the pointer nil

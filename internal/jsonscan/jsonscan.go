@@ -323,6 +323,34 @@ func (s *Scanner) Members(member func(start, end int, escaped bool) error) error
 	}
 }
 
+// Elements reads the list at Pos, its '[' included, calling element once
+// per element with its index and with Pos before the element, which
+// element must read. Depth counts the list while its elements are read. It
+// returns the first error, element's or the syntax's.
+func (s *Scanner) Elements(element func(i int) error) error {
+	s.Pos++ // [
+	s.Depth++
+	if s.Peek() == ']' {
+		s.Pos++
+		s.Depth--
+		return nil
+	}
+	for i := 0; ; i++ {
+		if err := element(i); err != nil {
+			return err
+		}
+		if s.Peek() == ',' {
+			s.Pos++
+			continue
+		}
+		if err := s.Expect(']', "want , or ]"); err != nil {
+			return err
+		}
+		s.Depth--
+		return nil
+	}
+}
+
 // key reads an object member's key and its colon.
 func (s *Scanner) key() error {
 	s.SkipSpace()

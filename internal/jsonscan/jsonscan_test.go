@@ -50,6 +50,37 @@ func TestStringOffsets(t *testing.T) {
 	assert.Equal(t, byte('x'), s.Buf[s.Pos])
 }
 
+func TestElements(t *testing.T) {
+	s := Scanner{Buf: []byte(` [ 1 , "a" ,[2]] x`)}
+	require.Equal(t, byte('['), s.Peek())
+	var seen []string
+	var depths []int
+	err := s.Elements(func(i int) error {
+		assert.Equal(t, len(seen), i)
+		depths = append(depths, s.Depth)
+		start := s.Pos
+		if err := s.Skip(); err != nil {
+			return err
+		}
+		seen = append(seen, strings.TrimSpace(string(s.Buf[start:s.Pos])))
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1", `"a"`, "[2]"}, seen)
+	assert.Equal(t, []int{1, 1, 1}, depths)
+	assert.Equal(t, 0, s.Depth)
+	assert.Equal(t, byte('x'), s.Peek())
+
+	empty := Scanner{Buf: []byte(`[ ]`)}
+	require.NoError(t, empty.Elements(func(int) error { t.Fatal("called for an empty list"); return nil }))
+	assert.NoError(t, empty.End())
+
+	var se *SyntaxError
+	bad := Scanner{Buf: []byte(`[1 2]`)}
+	require.ErrorAs(t, bad.Elements(func(int) error { return bad.Number() }), &se)
+	assert.Equal(t, 3, se.Offset)
+}
+
 func TestErrorsDoNotQuoteInput(t *testing.T) {
 	err := valid([]byte(`{"secret-token-value": x}`))
 	require.Error(t, err)
