@@ -1,6 +1,10 @@
 package redisstore_test
 
 import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -11,6 +15,7 @@ import (
 
 	"github.com/quiltt-go/quiltt"
 	"github.com/quiltt-go/quiltt/internal/redistest"
+	"github.com/quiltt-go/quiltt/quilttest"
 	"github.com/quiltt-go/quiltt/redisstore"
 )
 
@@ -197,3 +202,39 @@ func TestFeedRejects(t *testing.T) {
 	assert.Error(t, err)
 }
 
+// TestFeedRedisDownFallsBack: with the feed's Redis down, a delivery is
+// still handled (204: the feed's failure is only logged), and FreshBalance
+// falls back to polling and returns the refreshed balance.
+func TestFeedRedisDownFallsBack(t *testing.T) {
+	srv := redistest.Start(t)
+	feed := newFeed(t, newClient(t, srv))
+	require.NoError(t, srv.Stop())
+	t.Cleanup(func() { _ = srv.Restart() }) // so that cleanup finds it running
+
+	handled := 0
+	h := quiltt.NewWebhookHandlerWithLogger("whsec_down", func(context.Context, quiltt.Event) error {
+		handled++
+		return nil
+	}, slog.New(slog.DiscardHandler))
+	h.Feed = feed
+	hooks := httptest.NewServer(h)
+	t.Cleanup(hooks.Close)
+	api := quilttest.NewTestServer(t, quilttest.WithRefreshDelay(time.Millisecond), quilttest.WithWebhook(hooks.URL, "whsec_down"))
+	_, err := api.SetBalance(quilttest.CheckingAccountID, quiltt.Balance{At: time.Now().Add(-time.Hour), Source: quiltt.BalanceSourceSync})
+	require.NoError(t, err)
+	c, err := quiltt.NewClient(quiltt.WithBaseURL(api.URL()), quiltt.WithAPIKey(api.APIKey()),
+		quiltt.WithBalanceFeed(feed), quiltt.WithFreshBalancePolling(time.Millisecond, 10*time.Millisecond),
+		quiltt.WithLogger(slog.New(slog.DiscardHandler)))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+
+	ctx := testCtx(t)
+	b, err := c.ForProfile(api.ProfileID()).FreshBalance(ctx, quilttest.CheckingAccountID, 5*time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, quiltt.BalanceSourceRefresh, b.Source)
+	require.NoError(t, api.WaitRefreshes(ctx, 1))
+	ds := api.Deliveries()
+	require.Len(t, ds, 1)
+	assert.Equal(t, http.StatusNoContent, ds[0].StatusCode)
+	assert.Equal(t, 1, handled)
+}
