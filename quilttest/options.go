@@ -38,6 +38,7 @@ type config struct {
 	logLimit      int // 0: no limit
 	onRequest     func(Request)
 	onDelivery    func(Delivery)
+	delivery      deliveryConfig // delivery.go
 }
 
 func defaultConfig() config {

@@ -107,27 +107,14 @@ func (s *Server) complete(p *pendingRefresh) (quiltt.Balance, bool) {
 		At: now, Source: quiltt.BalanceSourceRefresh,
 		Available: next.Available, Current: next.Current, Limit: next.Limit,
 	}, now)
-	hookURL, secret, profile := s.webhookURL, s.webhookSecret, ad.profile.Profile
+	profile := ad.profile.Profile
 	s.mu.Unlock()
 
-	var d *Delivery
-	if hookURL != "" {
-		body := balanceCreatedBody(profile, b, now)
-		dl := s.deliver(hookURL, secret, body)
-		d = &dl
-	}
+	s.publish(string(quiltt.EventBalanceCreated), balanceCreatedBody(profile, b, now))
 
-	if d != nil && s.cfg.onDelivery != nil {
-		c := *d
-		c.Header, c.Body = c.Header.Clone(), slices.Clone(c.Body)
-		s.cfg.onDelivery(c)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.completed++
-	if d != nil {
-		s.deliveries = appendCapped(s.deliveries, *d, s.cfg.logLimit)
-	}
 	s.changedLocked()
 	return copyBalance(b), true
 }

@@ -45,8 +45,8 @@ type Server struct {
 	pending       []*pendingRefresh
 	completed     int
 	deliveries    []Delivery
-	webhookURL    string
-	webhookSecret string
+	subs          subscriptions // webhook subscriptions (subscriptions.go)
+	dl            deliveryState // delivery.go
 	changed       chan struct{} // closed and replaced at every completion
 }
 
@@ -107,6 +107,9 @@ func newServer(opts []Option) (s *Server, err error) {
 	if cfg.apiKey == "" {
 		cfg.apiKey = "qltt_test_" + randomHex(16)
 	}
+	if cfg.delivery.envSecret == "" {
+		cfg.delivery.envSecret = "whsec_" + randomHex(16)
+	}
 	sc, err := loadSchemas()
 	if err != nil {
 		return nil, fmt.Errorf("quilttest: the embedded schema does not load: %w", err)
@@ -123,11 +126,10 @@ func newServer(opts []Option) (s *Server, err error) {
 		tokens:        map[string]*session{},
 		faults:        map[Route][]Fault{},
 		windows:       map[string]*rlWindow{},
-		webhookURL:    cfg.webhookURL,
-		webhookSecret: cfg.webhookSecret,
 		changed:       make(chan struct{}),
 	}
 	now := cfg.now()
+	s.setHookLocked(cfg.webhookURL, cfg.webhookSecret)
 	if err := s.st.addProfile(seedProfile()); err != nil {
 		cancel()
 		return nil, err
