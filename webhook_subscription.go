@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/quiltt-go/quiltt/internal/retry"
 )
 
 // Quiltt's webhook subscriptions, below the API endpoint (WithBaseURL):
@@ -250,7 +252,7 @@ func (c *Client) CreateWebhookSubscription(ctx context.Context, p *WebhookSubscr
 	if err := p.check(true); err != nil {
 		return nil, errorf("%s: %w", op, err)
 	}
-	return c.subscriptionCall(ctx, op, opTrigger, http.MethodPost, subscriptionsPath, p.body())
+	return c.subscriptionCall(ctx, op, retry.Trigger, http.MethodPost, subscriptionsPath, p.body())
 }
 
 // WebhookSubscription returns the subscription with this ID: GET
@@ -275,7 +277,7 @@ func (c *Client) WebhookSubscription(ctx context.Context, id string) (*WebhookSu
 	if err != nil {
 		return nil, errorf("%s: %w", op, err)
 	}
-	return c.subscriptionCall(ctx, op, opRead, http.MethodGet, path, nil)
+	return c.subscriptionCall(ctx, op, retry.Read, http.MethodGet, path, nil)
 }
 
 // UpdateWebhookSubscription changes a subscription in place: PATCH
@@ -309,7 +311,7 @@ func (c *Client) UpdateWebhookSubscription(ctx context.Context, id string, p *We
 	if err := p.check(false); err != nil {
 		return nil, errorf("%s: %w", op, err)
 	}
-	return c.subscriptionCall(ctx, op, opIdempotent, http.MethodPatch, path, p.body())
+	return c.subscriptionCall(ctx, op, retry.Idempotent, http.MethodPatch, path, p.body())
 }
 
 // DeleteWebhookSubscription deletes a subscription: DELETE
@@ -335,7 +337,7 @@ func (c *Client) DeleteWebhookSubscription(ctx context.Context, id string) error
 	if err != nil {
 		return errorf("%s: %w", op, err)
 	}
-	resp, err := c.p.do(ctx, &request{op: op, kind: opIdempotent, endpoint: c.p.api, method: http.MethodDelete, path: path, auth: c.p.restAuth})
+	resp, err := c.p.do(ctx, &request{op: op, kind: retry.Idempotent, endpoint: c.p.api, method: http.MethodDelete, path: path, auth: c.p.restAuth})
 	if err != nil {
 		return err
 	}
@@ -344,7 +346,7 @@ func (c *Client) DeleteWebhookSubscription(ctx context.Context, id string) error
 }
 
 // subscriptionCall sends one request whose 2xx answer is a subscription.
-func (c *Client) subscriptionCall(ctx context.Context, op string, kind opKind, method, path string, body []byte) (*WebhookSubscription, error) {
+func (c *Client) subscriptionCall(ctx context.Context, op string, kind retry.Kind, method, path string, body []byte) (*WebhookSubscription, error) {
 	resp, err := c.p.do(ctx, &request{op: op, kind: kind, endpoint: c.p.api, method: method, path: path, body: body, auth: c.p.restAuth})
 	if err != nil {
 		return nil, err

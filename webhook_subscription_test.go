@@ -187,11 +187,11 @@ func TestWebhookSubscriptionParamsAccepted(t *testing.T) {
 func TestWebhookSubscriptionByID(t *testing.T) {
 	client, mux, _ := setup(t)
 	rec := handleScript(mux, "/v1/webhooks/subscriptions/{id}",
-		subAnswer(t, http.StatusOK, "subscription.json"), // GET
+		subAnswer(t, http.StatusOK, "subscription.json"),                                                        // GET
 		answer(t, http.StatusInternalServerError, "500.json"), subAnswer(t, http.StatusOK, "subscription.json"), // PATCH, retried
-		answer(t, http.StatusNoContent, ""),             // DELETE
-		answer(t, http.StatusNotFound, "404.json"),      // GET
-		answer(t, http.StatusNotFound, "404.json"),      // DELETE
+		answer(t, http.StatusNoContent, ""),        // DELETE
+		answer(t, http.StatusNotFound, "404.json"), // GET
+		answer(t, http.StatusNotFound, "404.json"), // DELETE
 	)
 	ctx := t.Context()
 	s, err := client.WebhookSubscription(ctx, "whsub_1?x")
@@ -283,6 +283,7 @@ func TestWebhookSubscriptionsPages(t *testing.T) {
 		client, mux, _ := setup(t)
 		rec := pagedSubscriptions(t, mux, 5, 2, true)
 		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
 		var got []string
 		var last error
 		for s, err := range client.WebhookSubscriptions(ctx) {

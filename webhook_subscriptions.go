@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/quiltt-go/quiltt/internal/retry"
 )
 
 // ensureLockTTL bounds how long EnsureWebhookSubscription holds the lock
@@ -209,7 +211,7 @@ func (c *Client) WebhookSubscriptions(ctx context.Context) iter.Seq2[*WebhookSub
 // another follows.
 func (c *Client) subscriptionPage(ctx context.Context, op string, page int) ([]*WebhookSubscription, bool, error) {
 	path := subscriptionsPath + "?page=" + strconv.Itoa(page) + "&limit=" + strconv.Itoa(subscriptionPageLimit)
-	resp, err := c.p.do(ctx, &request{op: op, kind: opRead, endpoint: c.p.api, method: http.MethodGet, path: path, auth: c.p.restAuth})
+	resp, err := c.p.do(ctx, &request{op: op, kind: retry.Read, endpoint: c.p.api, method: http.MethodGet, path: path, auth: c.p.restAuth})
 	if err != nil {
 		return nil, false, err
 	}

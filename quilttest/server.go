@@ -34,20 +34,20 @@ type Server struct {
 	wg      sync.WaitGroup // delayed refreshes and their deliveries
 	webhook *http.Client
 
-	mu            sync.RWMutex // guards everything below
-	closed        bool
-	st            *store
-	tokens        map[string]*session // session token → session
-	sessionToken  string              // issued at start for the default profile
-	faults        map[Route][]Fault
-	windows       map[string]*rlWindow
-	requests      []Request
-	pending       []*pendingRefresh
-	completed     int
-	deliveries    []Delivery
-	subs          subscriptions // webhook subscriptions (subscriptions.go)
-	dl            deliveryState // delivery.go
-	changed       chan struct{} // closed and replaced at every completion
+	mu           sync.RWMutex // guards everything below
+	closed       bool
+	st           *store
+	tokens       map[string]*session // session token → session
+	sessionToken string              // issued at start for the default profile
+	faults       map[Route][]Fault
+	windows      map[string]*rlWindow
+	requests     []Request
+	pending      []*pendingRefresh
+	completed    int
+	deliveries   []Delivery
+	subs         subscriptions // webhook subscriptions (subscriptions.go)
+	dl           deliveryState // delivery.go
+	changed      chan struct{} // closed and replaced at every completion
 }
 
 // NewServer starts a fake Quiltt API on loopback addresses (or on the
@@ -116,17 +116,17 @@ func newServer(opts []Option) (s *Server, err error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s = &Server{
-		cfg:           cfg,
-		schemas:       sc,
-		apiKeyID:      "key_" + randomBase62(22),
-		ctx:           ctx,
-		cancel:        cancel,
-		webhook:       &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
-		st:            newStore(),
-		tokens:        map[string]*session{},
-		faults:        map[Route][]Fault{},
-		windows:       map[string]*rlWindow{},
-		changed:       make(chan struct{}),
+		cfg:      cfg,
+		schemas:  sc,
+		apiKeyID: "key_" + randomBase62(22),
+		ctx:      ctx,
+		cancel:   cancel,
+		webhook:  &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
+		st:       newStore(),
+		tokens:   map[string]*session{},
+		faults:   map[Route][]Fault{},
+		windows:  map[string]*rlWindow{},
+		changed:  make(chan struct{}),
 	}
 	now := cfg.now()
 	s.setHookLocked(cfg.webhookURL, cfg.webhookSecret)
