@@ -131,7 +131,8 @@
 //     subscription is deleted or disabled, or the server closes. Quiltt
 //     says it retries, not how often or how far apart (UNCONFIRMED in the
 //     SDK's reference). Every try is logged (Deliveries, WithDeliveryHook)
-//     with its Attempt number.
+//     with its Attempt number. Deliveries to an https URL verify its
+//     certificate as any client does: on loopback, receive over http.
 //   - Webhook subscriptions: a target URL must be an absolute https URL,
 //     or (the fake's allowance, so that tests can receive on loopback)
 //     http on localhost, 127.0.0.0/8 or ::1. Event types must be ones the
