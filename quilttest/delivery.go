@@ -194,12 +194,18 @@ func (s *Server) wait(d time.Duration) bool {
 // wait for a redelivery without sleeping. It returns ctx's error (wrapped)
 // when ctx ends first, and ErrClosed when the server closes first.
 func (s *Server) WaitDeliveries(ctx context.Context, n int) error {
+	return s.waitUntil(ctx, func() bool { return s.dl.made >= n }, "WaitDeliveries", n)
+}
+
+// waitUntil blocks until done (called with s.mu read-locked) holds, ctx
+// ends (an error naming the wait and n) or the server closes (ErrClosed).
+func (s *Server) waitUntil(ctx context.Context, done func() bool, wait string, n int) error {
 	for {
 		s.mu.RLock()
-		done, closed, ch := s.dl.made >= n, s.closed, s.changed
+		ok, closed, ch := done(), s.closed, s.changed
 		s.mu.RUnlock()
 		switch {
-		case done:
+		case ok:
 			return nil
 		case closed:
 			return ErrClosed
@@ -207,7 +213,7 @@ func (s *Server) WaitDeliveries(ctx context.Context, n int) error {
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("quilttest: WaitDeliveries(%d): %w", n, ctx.Err())
+			return fmt.Errorf("quilttest: %s(%d): %w", wait, n, ctx.Err())
 		}
 	}
 }

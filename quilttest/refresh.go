@@ -3,7 +3,6 @@ package quilttest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -161,20 +160,5 @@ var ErrClosed = errors.New("quilttest: server closed")
 // background work without sleeping. It returns ctx's error (wrapped) when
 // ctx ends first, and ErrClosed when the server closes first.
 func (s *Server) WaitRefreshes(ctx context.Context, n int) error {
-	for {
-		s.mu.RLock()
-		done, closed, ch := s.completed >= n, s.closed, s.changed
-		s.mu.RUnlock()
-		switch {
-		case done:
-			return nil
-		case closed:
-			return ErrClosed
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("quilttest: WaitRefreshes(%d): %w", n, ctx.Err())
-		}
-	}
+	return s.waitUntil(ctx, func() bool { return s.completed >= n }, "WaitRefreshes", n)
 }
