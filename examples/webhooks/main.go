@@ -7,12 +7,19 @@
 //	go run ./examples/webhooks
 //
 // With QUILTT_API_KEY_SECRET and QUILTT_PROFILE_ID set it serves real
-// deliveries: it listens on QUILTT_WEBHOOK_ADDR (127.0.0.1:8080 by default)
-// at the path /webhooks/quiltt, verifies them with QUILTT_WEBHOOK_SECRET
-// (the secret of the webhook subscription in the Quiltt Dashboard;
-// required) and serves until interrupted (Ctrl-C or SIGTERM). Quiltt must
-// be able to reach the address: put it behind your HTTPS endpoint or a
-// tunnel.
+// deliveries: it listens on QUILTT_WEBHOOK_ADDR (127.0.0.1:9000 by default,
+// clear of the standalone fake's 8080 and 8081) at the path
+// /webhooks/quiltt, verifies them with QUILTT_WEBHOOK_SECRET (the secret of
+// the webhook subscription in the Quiltt Dashboard; required) and serves
+// until interrupted (Ctrl-C or SIGTERM). Quiltt must be able to reach the
+// address: put it behind your HTTPS endpoint or a tunnel.
+//
+// QUILTT_BASE_URL and QUILTT_AUTH_URL point it at another API and auth host
+// than Quiltt's, such as the standalone fake. Start cmd/quilttest with
+// -webhook-url http://127.0.0.1:9000/webhooks/quiltt and the same
+// QUILTT_WEBHOOK_SECRET, export the four variables its banner prints, run
+// this example, and refresh an account (the banner's curl line): the fake's
+// delivery lands here (see the README).
 //
 // Otherwise it says so on stderr and runs against quilttest, the SDK's
 // in-process fake: it listens on a free loopback port with a generated
@@ -45,7 +52,7 @@ import (
 const (
 	EnvWebhookAddr   = "QUILTT_WEBHOOK_ADDR"   // host:port to listen on
 	EnvWebhookSecret = "QUILTT_WEBHOOK_SECRET" // the webhook subscription's secret
-	DefaultAddr      = "127.0.0.1:8080"
+	DefaultAddr      = "127.0.0.1:9000"
 	WebhookPath      = "/webhooks/quiltt"
 )
 
