@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"reflect"
 	"strconv"
+
+	"github.com/quiltt-go/quiltt/internal/transport"
 )
 
 // This file writes the one record that says which fleet pieces a client or a
@@ -47,9 +49,10 @@ func pieceAttr(key string, piece any) slog.Attr {
 // only thing that tells it apart.
 func logClientPieces(logger *slog.Logger, limiter Limiter, lock RefreshLock) {
 	lim := pieceAttr("limiter", limiter)
-	if rl, ok := limiter.(rateLimiter); ok {
+	if rl, ok := limiter.(transport.RateLimiter); ok {
+		l := rl.Rate()
 		lim = slog.Group("limiter", slog.String("kind", "*rate.Limiter"),
-			slog.String("name", strconv.FormatFloat(float64(rl.l.Limit()), 'g', -1, 64)+"/s burst "+strconv.Itoa(rl.l.Burst())))
+			slog.String("name", strconv.FormatFloat(float64(l.Limit()), 'g', -1, 64)+"/s burst "+strconv.Itoa(l.Burst())))
 	}
 	logger.Info(msgClientPieces, lim, pieceAttr("refresh_lock", lock))
 }

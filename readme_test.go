@@ -122,6 +122,9 @@ func TestReadmeFakeAndWebhookExampleAgree(t *testing.T) {
 			if i > 0 && (words[i-1] == "-webhook-url" || words[i-1] == "-url") {
 				urls = append(urls, w)
 			}
+			if u, ok := strings.CutPrefix(w, "QUILTT_WEBHOOK_URL="); ok {
+				urls = append(urls, u)
+			}
 		}
 	}
 	require.NotEmpty(t, urls, "the README shows where the fake delivers")
