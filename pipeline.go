@@ -139,20 +139,26 @@ func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 	if ctx == nil {
 		return nil, p.nilContext(r)
 	}
-	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.URL(r.path), seed: rand.Uint64(), info: callInfoFrom(ctx)}
 	var body any
 	if r.body != nil {
 		body = r.body
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, c.url, body)
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, r.endpoint.URL(r.path), body)
 	if err != nil {
 		return nil, &TransportError{Op: r.op, Method: r.method, URL: c.url, Err: errorf("building the request: %w", err)}
 	}
-	req.Header.Set("User-Agent", p.userAgent)
-	req.Header.Set("Accept", "application/json")
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return p.send(ctx, r, req)
+}
+
+// send runs req, built for r (by do, or by genqlient's client for a
+// GraphQL call), through the retry loop, with the SDK's headers.
+func (p *pipeline) send(ctx context.Context, r *request, req *retryablehttp.Request) (*http.Response, error) {
+	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.URL(r.path), seed: rand.Uint64(), info: callInfoFrom(ctx)}
+	req.Header.Set("User-Agent", p.userAgent)
+	req.Header.Set("Accept", "application/json")
 	if p.apiVersion != "" {
 		req.Header.Set("Quiltt-Version", p.apiVersion)
 	}
