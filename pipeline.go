@@ -145,7 +145,7 @@ func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, r.endpoint.URL(r.path), body)
 	if err != nil {
-		return nil, &TransportError{Op: r.op, Method: r.method, URL: c.url, Err: errorf("building the request: %w", err)}
+		return nil, &TransportError{Op: r.op, Method: r.method, URL: r.endpoint.URL(r.path), Err: errorf("building the request: %w", err)}
 	}
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
