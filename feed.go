@@ -9,6 +9,8 @@ import (
 	"errors"
 	"log/slog"
 	"time"
+
+	"github.com/quiltt-go/quiltt/internal/nilness"
 )
 
 // BalanceFeed carries the balances Quiltt pushes. After a refresh Quiltt
@@ -59,10 +61,11 @@ type BalanceFeed interface {
 // down), the calls log it at warning level and go on as without a feed.
 //
 // Give the webhook handler that receives Quiltt's deliveries the same feed
-// (WebhookHandler.Feed). NewClient fails if f is nil.
+// (WebhookHandler.Feed). NewClient fails if f is nil or holds a nil
+// pointer (such as a nil *redisstore.BalanceFeed).
 func WithBalanceFeed(f BalanceFeed) Option {
 	return func(c *config) error {
-		if f == nil {
+		if nilness.Nil(f) {
 			return errors.New("quiltt: WithBalanceFeed: nil feed")
 		}
 		c.fresh.feed = f
@@ -212,7 +215,8 @@ const (
 // verified delivery to h.Feed. A failure is logged, never answered: the
 // delivery goes on (the claim rules decide it), and the waiters poll.
 func (h *WebhookHandler) publishFeed(ctx context.Context, p *WebhookPayload) {
-	if h.Feed == nil {
+	if nilness.Nil(h.Feed) { // a nil pointer would panic: no feed
+
 		return
 	}
 	for _, ev := range p.Events {

@@ -233,9 +233,22 @@ func TestFreshBalanceFailingFeedPolls(t *testing.T) {
 }
 
 func TestWithBalanceFeedNil(t *testing.T) {
-	_, err := quiltt.NewClient(quiltt.WithBalanceFeed(nil))
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "WithBalanceFeed")
+	for _, f := range []quiltt.BalanceFeed{nil, (*quiltt.MemoryBalanceFeed)(nil)} {
+		_, err := quiltt.NewClient(quiltt.WithBalanceFeed(f))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "WithBalanceFeed")
+	}
+}
+
+// A handler whose Feed holds a nil pointer handles the delivery as one
+// without a feed, without a panic.
+func TestWebhookHandlerNilPointerFeed(t *testing.T) {
+	h := quiltt.NewWebhookHandlerWithLogger(feedSecret, func(context.Context, quiltt.Event) error { return nil }, slog.New(slog.DiscardHandler))
+	h.Feed = (*quiltt.MemoryBalanceFeed)(nil)
+	body := quilttest.BalanceCreatedBody(quilttest.Profile{}, quiltt.Balance{}, time.Now())
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, signedRequest(body, feedSecret))
+	assert.Equal(t, http.StatusNoContent, rec.Code)
 }
 
 // signedRequest is a delivery of body signed with secret now.
