@@ -3,7 +3,9 @@ package quiltt
 import (
 	"context"
 	"fmt"
-	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // DefaultRefreshConcurrency is how many refreshes RefreshBalances keeps in
@@ -92,25 +94,30 @@ func (c *Client) RefreshBalances(ctx context.Context, accountIDs []string, opts 
 		}
 	}
 
-	sem := make(chan struct{}, workers)
-	var wg sync.WaitGroup
-	notStarted := 0
+	var g errgroup.Group
+	g.SetLimit(workers) // Go waits for a free slot
+	var notStarted atomic.Int32
 	for i := range results {
-		if err := acquire(ctx, sem); err != nil {
+		if err := ctx.Err(); err != nil {
 			for j := i; j < len(results); j++ {
 				results[j].Err = errorf("%s %s: not sent: %w", op, results[j].AccountID, err)
 			}
-			notStarted = len(results) - i
+			notStarted.Add(int32(len(results) - i))
 			break
 		}
-		wg.Go(func() {
-			defer func() { <-sem }()
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil { // ended while this one waited for its slot
+				results[i].Err = errorf("%s %s: not sent: %w", op, results[i].AccountID, err)
+				notStarted.Add(1)
+				return nil
+			}
 			results[i].Err = c.refresh(ctx, op, results[i].AccountID)
+			return nil
 		})
 	}
-	wg.Wait()
+	_ = g.Wait() // the results hold the errors
 
-	summary := &RefreshBalancesError{Total: len(results), NotStarted: notStarted}
+	summary := &RefreshBalancesError{Total: len(results), NotStarted: int(notStarted.Load())}
 	for _, r := range results {
 		if r.Err != nil {
 			summary.Failed++
@@ -121,22 +128,4 @@ func (c *Client) RefreshBalances(ctx context.Context, accountIDs []string, opts 
 		return results, nil
 	}
 	return results, summary
-}
-
-// acquire takes a slot of sem, or returns ctx's error once ctx has ended,
-// even when a slot is free.
-func acquire(ctx context.Context, sem chan struct{}) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	select {
-	case sem <- struct{}{}:
-		if err := ctx.Err(); err != nil {
-			<-sem
-			return err
-		}
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
