@@ -8,10 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"time"
 
+	"github.com/quiltt-go/quiltt/internal/nilness"
 	"golang.org/x/time/rate"
 )
 
@@ -195,9 +195,13 @@ func WithRetryWait(min, max time.Duration) Option {
 // WithLogger sets where the client logs: one debug record per attempt (op,
 // method, path, attempt, status or error, and why it is or is not retried),
 // one info record per retry and per retry given up because its wait would
-// pass the one-minute cap or the context's deadline (with the wait), and the
-// warnings WithAPIVersion and FreshBalance write; never a header value, a
-// body or a credential. The client is silent by default and when l is nil.
+// pass the one-minute cap or the context's deadline (with the wait), the
+// warnings WithAPIVersion and FreshBalance write, and, once at NewClient,
+// an info record "quiltt: client pieces" of the limiter and refresh lock in
+// use (each one's Go type as its kind, and the value of its Name() string
+// method as its name when it has one: the redisstore pieces name their
+// Redis key or prefix), so that a replica shows whether it shares the
+// fleet's; never a header value, a body or a credential. The client is silent by default and when l is nil.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = l
@@ -246,14 +250,12 @@ type Limiter interface {
 // *TransportError at once (it is not retried): errors.Is finds the
 // limiter's error, and context.Canceled or context.DeadlineExceeded only
 // when the call's context has really ended (a *rate.Limiter's refusal of a
-// wait that would pass the deadline is one). NewClient fails if l is nil,
-// and if WithRateLimit is given too: give one or the other.
+// wait that would pass the deadline is one). NewClient fails if l is nil
+// or holds a nil pointer (such as a nil *rate.Limiter), and if
+// WithRateLimit is given too: give one or the other.
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {
-		if l == nil {
-			return errors.New("quiltt: WithLimiter: nil Limiter")
-		}
-		if v := reflect.ValueOf(l); v.Kind() == reflect.Pointer && v.IsNil() {
+		if nilness.Nil(l) {
 			return errors.New("quiltt: WithLimiter: nil Limiter")
 		}
 		c.limiter = l

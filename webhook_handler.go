@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -116,9 +117,13 @@ type WebhookHandler struct {
 	// redeliveries skipped; zero or negative means DefaultClaimRetention.
 	ClaimRetention time.Duration
 	// Logger receives one record per refused or failed delivery (never a
-	// secret, never the body); nil means slog.Default(). Pass
-	// slog.New(slog.DiscardHandler) to silence it.
+	// secret, never the body), and at the first delivery one info record
+	// of the claim store in use (its type, and its Name() if it has one);
+	// nil means slog.Default(). Pass slog.New(slog.DiscardHandler) to
+	// silence it.
 	Logger *slog.Logger
+
+	piecesLogged sync.Once // the record of the pieces in use
 }
 
 // The plain-text reasons the handler answers with, for a person reading
@@ -150,6 +155,7 @@ const (
 // ServeHTTP verifies, decodes and handles one delivery; see WebhookHandler
 // for the answers.
 func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.logPieces()
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		h.answer(w, r, http.StatusMethodNotAllowed, reasonMethod, slog.LevelWarn, msgRefused, nil, slog.String("method", r.Method))

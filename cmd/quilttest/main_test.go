@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -253,7 +254,18 @@ func TestServeFlags(t *testing.T) {
 		func(k string) string { return map[string]string{envWebhookSecret: "whsec_env"}[k] })
 	require.NoError(t, err)
 	assert.Equal(t, "whsec_env", c.webhookSecret, "the secret from the environment")
-	assert.Equal(t, "localhost:8081", c.authAddr)
+	assert.Equal(t, "127.0.0.1:8081", c.authAddr)
+
+	// Without -addr both listeners are on loopback only: the printed API
+	// key serves no one else on the network.
+	for name, addr := range map[string]string{"-addr": c.addr, "-auth-addr": c.authAddr} {
+		host, _, err := net.SplitHostPort(addr)
+		require.NoError(t, err, name)
+		ip := net.ParseIP(host)
+		if assert.NotNil(t, ip, "%s defaults to %q, not an IP address", name, addr) {
+			assert.True(t, ip.IsLoopback(), "%s defaults to %q, not loopback", name, addr)
+		}
+	}
 
 	for addr, want := range map[string]string{"localhost:8080": "localhost:8081", ":0": ":0", "127.0.0.1:0": "127.0.0.1:0", "[::1]:9000": "[::1]:9001"} {
 		got, err := nextPort(addr)
@@ -269,7 +281,22 @@ func TestServeFlags(t *testing.T) {
 	err = run(t.Context(), []string{"-addr", "127.0.0.1:0", "-api-key", badKey}, nil, io.Discard, io.Discard)
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), badKey)
-	assert.Contains(t, err.Error(), "WithAPIKey")
+	assert.True(t, strings.HasPrefix(err.Error(), "-api-key: "), "names the flag, once: %v", err)
+
+	// A negative -refresh-delay would be the package's manual mode, which
+	// nothing can complete here: refused, naming the flag.
+	for _, d := range []string{"-1ns", "-1s"} {
+		_, err = parseServe([]string{"-refresh-delay", d}, io.Discard, noEnv)
+		require.Error(t, err, d)
+		assert.Contains(t, err.Error(), "-refresh-delay", d)
+		assert.NotContains(t, err.Error(), "ManualRefresh", d)
+	}
+	err = run(t.Context(), []string{"-addr", "127.0.0.1:0", "-refresh-delay", "-1ns"}, nil, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "quilttest:", "main adds the one prefix")
+	err = run(t.Context(), []string{"-addr", "127.0.0.1:0", "-api-version", "yesterday"}, nil, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), "-api-version: "), "%v", err)
 }
 
 // sign prints headers that quiltt.VerifyWebhook accepts for the body and

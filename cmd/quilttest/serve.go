@@ -19,6 +19,10 @@ import (
 // from, so that a secret need not appear in the process list.
 const envWebhookSecret = "QUILTT_WEBHOOK_SECRET"
 
+// defaultAddr is -addr's default: loopback only, so that the printed API key
+// serves no one else on the network.
+const defaultAddr = "127.0.0.1:8080"
+
 // serveConfig is the server's flags.
 type serveConfig struct {
 	addr, authAddr  string
@@ -36,7 +40,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	var c serveConfig
 	fs := flag.NewFlagSet("quilttest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", "localhost:8080", "`host:port` of the API")
+	fs.StringVar(&c.addr, "addr", defaultAddr, "`host:port` of the API (default: loopback only)")
 	fs.StringVar(&c.authAddr, "auth-addr", "", "`host:port` of the auth API (default: -addr's host, its port + 1)")
 	fs.StringVar(&c.apiKey, "api-key", "", "the API key `secret` to accept (default: a random one)")
 	fs.StringVar(&c.apiVersion, "api-version", quilttest.DefaultAPIVersion, "the API key's `version`")
@@ -66,6 +70,10 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		return c, errors.New("-log-limit must be at least 1")
 	case c.shutdownTimeout <= 0:
 		return c, errors.New("-shutdown-timeout must be positive")
+	case c.refreshDelay < 0:
+		// The package's manual mode (a negative delay) waits for
+		// Server.CompleteRefreshes, which nothing can call here.
+		return c, fmt.Errorf("-refresh-delay must not be negative (got %v)", c.refreshDelay)
 	}
 	if c.authAddr == "" {
 		a, err := nextPort(c.addr)
@@ -154,14 +162,37 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 }
 
 // newServer is quilttest.NewServer with its panic (a bad option; the
-// message names the option, never a secret) turned into an error.
+// message names the option, never a secret) turned into an error that
+// names the flag instead, without the package's "quilttest: " prefix
+// (main adds its own).
 func newServer(opts []quilttest.Option) (srv *quilttest.Server, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("%v", v)
+			err = errors.New(flagMessage(fmt.Sprint(v)))
 		}
 	}()
 	return quilttest.NewServer(opts...), nil
+}
+
+// optionFlags names the flag behind each option the command gives.
+var optionFlags = map[string]string{
+	"WithAPIKey":       "-api-key",
+	"WithAPIVersion":   "-api-version",
+	"WithWebhook":      "-webhook-url or -webhook-secret",
+	"WithRefreshDelay": "-refresh-delay",
+	"WithLogLimit":     "-log-limit",
+	"WithListeners":    "-addr or -auth-addr",
+}
+
+// flagMessage rewrites an option's error, "quilttest: WithAPIKey: …", as
+// the flag's: "-api-key: …".
+func flagMessage(msg string) string {
+	msg = strings.TrimPrefix(msg, "quilttest: ")
+	name, rest, ok := strings.Cut(msg, ": ")
+	if f, known := optionFlags[name]; ok && known {
+		return f + ": " + rest
+	}
+	return msg
 }
 
 // printBanner prints what a client needs: the fake's own credentials are
@@ -186,12 +217,16 @@ func printBanner(w io.Writer, srv *quilttest.Server, c serveConfig) {
 	} else {
 		fmt.Fprintln(w, "Webhooks:      to the subscriptions made at /v1/webhooks/subscriptions (or -webhook-url)")
 	}
+	fmt.Fprintln(w, "Point the SDK's examples at it (go run ./examples/balances, from a clone of the SDK):")
+	fmt.Fprintf(w, "  export QUILTT_BASE_URL=%s QUILTT_AUTH_URL=%s\n", srv.URL(), srv.AuthURL())
+	fmt.Fprintf(w, "  export QUILTT_API_KEY_SECRET=%s QUILTT_PROFILE_ID=%s\n", srv.APIKey(), srv.ProfileID())
+	fmt.Fprintf(w, "  export QUILTT_WEBHOOK_SECRET=%s\n", srv.WebhookSecret())
 	fmt.Fprintln(w, "Try:")
 	fmt.Fprintf(w, "  curl -s %s/v1/graphql -u '%s:%s' -H 'Content-Type: application/json' \\\n", srv.URL(), srv.ProfileID(), srv.APIKey())
 	fmt.Fprintln(w, `    -d '{"query":"{ accounts { id name balance { current available } } }"}'`)
 	fmt.Fprintf(w, "  curl -s -X POST %s/v1/accounts/%s/balances/refresh -H 'Authorization: Bearer %s'\n", srv.URL(), quilttest.CheckingAccountID, srv.APIKey())
 	fmt.Fprintf(w, "  curl -s -X POST %s/v1/webhooks/subscriptions -H 'Authorization: Bearer %s' \\\n", srv.URL(), srv.APIKey())
-	fmt.Fprintln(w, `    -H 'Content-Type: application/json' -d '{"name":"app","targetUrl":"http://127.0.0.1:8090/hooks/quiltt","eventTypes":["balance.created"]}'`)
+	fmt.Fprintln(w, `    -H 'Content-Type: application/json' -d '{"name":"app","targetUrl":"http://127.0.0.1:9000/webhooks/quiltt","eventTypes":["balance.created"]}'`)
 	fmt.Fprintf(w, "  curl -s -X POST %s/v1/users/sessions -H 'Authorization: Bearer %s' \\\n", srv.AuthURL(), srv.APIKey())
 	fmt.Fprintf(w, "    -H 'Content-Type: application/json' -d '{\"userId\":\"%s\"}'\n", srv.ProfileID())
 	fmt.Fprintln(w, "Stop with Ctrl-C (SIGINT) or SIGTERM.")
