@@ -14,8 +14,12 @@ import (
 
 // Session is a Profile-scoped session token and what Quiltt says of it: the
 // UserSession of its auth API, answered by IssueSessionToken and
-// IntrospectSessionToken. Every field is set: an answer that lacks one is
-// refused (ErrInvalidResponse).
+// IntrospectSessionToken. The token, UserID, Expiration and ExpiresAt are
+// always set: an answer that lacks one is refused (ErrInvalidResponse).
+// UserUUID and EnvironmentID are set when Quiltt sends them: its OpenAPI
+// marks them required, but its own examples of a 201 (OpenAPI "Existing
+// Profile", quiltt.dev's issuing-session-tokens) carry only token,
+// expiration, expiresAt and userId.
 //
 // The token is a credential, and a Session keeps it out of sight: String,
 // every fmt verb (%v, %+v, %#v, %s, %q, %x), slog records and
@@ -25,10 +29,11 @@ import (
 type Session struct {
 	// UserID is the Profile's ID ("p_…").
 	UserID string
-	// UserUUID is the same Profile's UUID.
+	// UserUUID is the same Profile's UUID; "" when the answer did not
+	// carry it.
 	UserUUID string
 	// EnvironmentID is the environment the Profile and the token belong
-	// to ("env_…").
+	// to ("env_…"); "" when the answer did not carry it.
 	EnvironmentID string
 	// Expiration is when the token stops authenticating, from Quiltt's
 	// expiration (Unix seconds). Tokens last 24 hours.
@@ -75,7 +80,10 @@ func (s Session) LogValue() slog.Value {
 }
 
 // userSessionWire is Quiltt's UserSession as sent (REST OpenAPI
-// 2026-04-01): every key required. Absent and null keys stay nil, so that
+// 2026-04-01): token, userId, expiration and expiresAt required (every
+// example of Quiltt's carries them), userUuid and environmentId taken when
+// sent (the schema requires them, the examples omit them). Absent and null
+// keys stay nil, so that
 // decodeSession can tell them from values; expiration is kept raw to
 // refuse a number sent as a string.
 type userSessionWire struct {
@@ -102,10 +110,16 @@ func decodeSession(body []byte) (*Session, error) {
 		}
 		return *v
 	}
+	optional := func(v *string) string {
+		if v == nil {
+			return ""
+		}
+		return *v
+	}
 	s := &Session{
 		UserID:        str("userId", w.UserID),
-		UserUUID:      str("userUuid", w.UserUUID),
-		EnvironmentID: str("environmentId", w.EnvironmentID),
+		UserUUID:      optional(w.UserUUID),
+		EnvironmentID: optional(w.EnvironmentID),
 	}
 	if tok := str("token", w.Token); tok != "" {
 		if checkHeaderToken(tok) != nil {

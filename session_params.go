@@ -16,10 +16,13 @@ import (
 var ErrInvalidSessionParams = errors.New("quiltt: invalid session params")
 
 // SessionParams says whom IssueSessionToken issues a token for: either an
-// existing Profile, named by UserID alone, or a new Profile that Quiltt
-// creates with the token, described by the other fields, all optional.
+// existing Profile, named by UserID, whose fields given beside it Quiltt
+// sets or updates (the OpenAPI's request body oneOf[0]: userId with a
+// ProfileUpdateRequest), or a new Profile that Quiltt creates with the
+// token, described by the other fields, all optional.
 //
 //	&SessionParams{UserID: "p_…"}                      // an existing Profile, by ID or UUID
+//	&SessionParams{UserID: "p_…", Email: "ada@…"}      // the same, its email set or updated
 //	&SessionParams{Email: "ada@example.com", Name: …}  // a new Profile
 //	&SessionParams{}                                   // a new Profile with nothing but its IDs
 //
@@ -27,8 +30,8 @@ var ErrInvalidSessionParams = errors.New("quiltt: invalid session params")
 // and without sending anything:
 //   - a nil *SessionParams (so that a forgotten argument does not create a
 //     Profile: pass &SessionParams{} to create an empty one);
-//   - UserID together with any field of a new Profile (ambiguous: Quiltt
-//     would either ignore the fields or refuse the request);
+//   - UserID together with UUID (UUID is the UUID a new Profile is created
+//     with; an existing one is named by UserID, its ID or its UUID);
 //   - a UUID that is not a UUID (8-4-4-4-12 hexadecimal digits), a
 //     DateOfBirth that is not a YYYY-MM-DD date, Metadata that is not a
 //     JSON object, and any text that is not UTF-8.
@@ -37,13 +40,16 @@ var ErrInvalidSessionParams = errors.New("quiltt: invalid session params")
 // email address, a phone number, a country code) and answers 422 with the
 // fields at fault in Error.Validation. The error never quotes a value.
 type SessionParams struct {
-	// UserID names an existing Profile: its ID ("p_…") or its UUID. Set it
-	// alone.
+	// UserID names an existing Profile: its ID ("p_…") or its UUID. The
+	// fields below but UUID may go with it, to set or update them.
 	UserID string
 
-	// The new Profile's fields (Quiltt's ProfileCreateRequest).
+	// The Profile's fields: a new Profile's (Quiltt's
+	// ProfileCreateRequest), or, beside UserID, those to set or update
+	// (ProfileUpdateRequest). Empty fields are not sent.
 
 	// UUID is the new Profile's UUID; Quiltt assigns one when it is "".
+	// Not with UserID.
 	UUID string
 	// Email is the new Profile's email address.
 	Email string
@@ -62,14 +68,14 @@ type SessionParams struct {
 	Metadata json.RawMessage
 }
 
-// ProfileNames is the names of a new Profile (SessionParams.Names). Empty
+// ProfileNames is the names of a Profile (SessionParams.Names). Empty
 // fields are not sent.
 type ProfileNames struct {
 	First string `json:"first,omitempty"`
 	Last  string `json:"last,omitempty"`
 }
 
-// ProfileAddress is the postal address of a new Profile
+// ProfileAddress is the postal address of a Profile
 // (SessionParams.Address). Empty fields are not sent.
 type ProfileAddress struct {
 	Line1       string `json:"line1,omitempty"`
@@ -77,11 +83,11 @@ type ProfileAddress struct {
 	City        string `json:"city,omitempty"`
 	State       string `json:"state,omitempty"`
 	PostalCode  string `json:"postalCode,omitempty"`
-	CountryCode string `json:"countryCode,omitempty"` // ISO 3166-1 alpha-2, such as "US"
+	CountryCode string `json:"countryCode,omitempty"` // ISO 3166-1 alpha-3, such as "USA" (Quiltt's enum: ["USA"])
 }
 
 // sessionRequestBody is the JSON body of POST /v1/users/sessions: Quiltt's
-// ExistingProfileUserId ({"userId"}) or ProfileCreateRequest.
+// userId with a ProfileUpdateRequest, or a ProfileCreateRequest.
 type sessionRequestBody struct {
 	UserID      string          `json:"userId,omitempty"`
 	UUID        string          `json:"uuid,omitempty"`
@@ -100,10 +106,8 @@ func (p *SessionParams) body() ([]byte, error) {
 		return nil, fmt.Errorf("%w: nil: give &SessionParams{UserID: …} for an existing Profile, or &SessionParams{} for a new one", ErrInvalidSessionParams)
 	}
 	var problems []string
-	if p.UserID != "" {
-		if fields := p.newProfileFields(); len(fields) > 0 {
-			problems = append(problems, "UserID names an existing Profile and cannot be combined with the fields of a new one ("+strings.Join(fields, ", ")+")")
-		}
+	if p.UserID != "" && p.UUID != "" {
+		problems = append(problems, "UserID names an existing Profile and cannot be combined with UUID, the UUID of a new one")
 	}
 	text := []struct{ name, v string }{
 		{"UserID", p.UserID}, {"UUID", p.UUID}, {"Email", p.Email}, {"Phone", p.Phone}, {"Name", p.Name},
@@ -140,24 +144,6 @@ func (p *SessionParams) body() ([]byte, error) {
 		UserID: p.UserID, UUID: p.UUID, Email: p.Email, Phone: p.Phone, Name: p.Name, Names: p.Names,
 		DateOfBirth: p.DateOfBirth, Address: p.Address, Metadata: p.Metadata,
 	})
-}
-
-// newProfileFields names the fields of a new Profile that p sets.
-func (p *SessionParams) newProfileFields() []string {
-	var set []string
-	for _, f := range []struct {
-		name string
-		set  bool
-	}{
-		{"UUID", p.UUID != ""}, {"Email", p.Email != ""}, {"Phone", p.Phone != ""}, {"Name", p.Name != ""},
-		{"Names", p.Names != nil}, {"DateOfBirth", p.DateOfBirth != ""}, {"Address", p.Address != nil},
-		{"Metadata", p.Metadata != nil},
-	} {
-		if f.set {
-			set = append(set, f.name)
-		}
-	}
-	return set
 }
 
 // isUUID reports whether s is written as a UUID: 8-4-4-4-12 hexadecimal
