@@ -122,6 +122,12 @@ type WebhookHandler struct {
 	// nil means slog.Default(). Pass slog.New(slog.DiscardHandler) to
 	// silence it.
 	Logger *slog.Logger
+	// Feed, when set, receives the balance of every balance.created
+	// event of each verified delivery, before Handle runs and whatever it
+	// returns (the balance is real either way), so that the clients
+	// waiting on the same feed (WithBalanceFeed) return it. A feed that
+	// fails is logged and never fails the delivery.
+	Feed BalanceFeed
 
 	piecesLogged sync.Once // the record of the pieces in use
 }
@@ -192,6 +198,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.answer(w, r, http.StatusBadRequest, reasonNotWebhook, slog.LevelWarn, msgRefused, err)
 		return
 	}
+	h.publishFeed(r.Context(), payload) // verified: the balances are real, whatever Handle does
 	for _, ev := range payload.Events {
 		if !h.serveEvent(w, r, ev) {
 			return
