@@ -40,9 +40,10 @@ type pipeline struct {
 	api  *endpoint // WithBaseURL
 	auth *endpoint // WithAuthURL
 
-	base    http.RoundTripper // the innermost transport
-	inner   *http.Client      // the innermost client: its Timeout, Jar and CheckRedirect apply
-	limiter Limiter           // nil for none
+	base     http.RoundTripper // the innermost transport
+	inner    *http.Client      // the innermost client: its Timeout, Jar and CheckRedirect apply
+	limiter  Limiter           // nil for none
+	observer Observer          // nil for none
 
 	apiKey       *secret
 	sessionToken *secret
@@ -97,6 +98,7 @@ func newPipeline(cfg *config) *pipeline {
 		base:         base,
 		inner:        inner,
 		limiter:      limiter,
+		observer:     cfg.observer,
 		apiKey:       cfg.apiKey,
 		sessionToken: cfg.sessionToken,
 		restAuth:     bearer(cfg.apiKey.value()),
@@ -132,11 +134,13 @@ type request struct {
 // drainAndClose when it needs none of it. Anything
 // else is an *Error (a non-2xx answer) or a *TransportError (no answer, or a
 // nil ctx: Err wraps ErrNilContext, and nothing was sent).
-func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
+func (p *pipeline) do(ctx context.Context, r *request) (_ *http.Response, err error) {
 	if ctx == nil {
 		return nil, p.nilContext(r)
 	}
-	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.url(r.path), seed: rand.Uint64(), info: callInfoFrom(ctx)}
+	ctx, obs := p.observeRequest(ctx, r)
+	defer obs.done(&err)
+	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.url(r.path), seed: rand.Uint64(), info: callInfoFrom(ctx), obs: obs}
 	var body any
 	if r.body != nil {
 		body = r.body
@@ -186,6 +190,7 @@ type call struct {
 	url  string
 	seed uint64        // of the jitter: retryWait is a function of the call and the attempt
 	info *callInfoSink // WithCallInfo's, or nil
+	obs  *callObs      // the Observer's hooks, or nil
 
 	attempt int    // the retry loop's number of the current attempt, from 1
 	last    *Error // the latest non-2xx answer
@@ -203,8 +208,9 @@ func (c *call) httpClient() *http.Client {
 		rt = &timeoutStage{timeout: p.inner.Timeout, next: rt}
 	}
 	if p.limiter != nil {
-		rt = &limiterStage{limiter: p.limiter, next: rt}
+		rt = &limiterStage{limiter: c.obs.limiter(p.limiter), next: rt}
 	}
+	rt = c.obs.stage(c, rt)
 	return &http.Client{
 		Transport: rt,
 		// No Timeout here: the timeout stage bounds each attempt below the
@@ -235,16 +241,14 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	}
 	d := decide(c.r.kind, resp, err, now)
 	c.unknown = d.outcomeUnknown
+	c.obs.endAttempt(resp, err, d)
 	log := c.p.logger
 	if err != nil {
 		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: attempt failed", c.attrs(0, slog.String("error", err.Error()), slog.String("reason", d.reason))...)
 	} else {
 		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: answer", c.attrs(resp.StatusCode, slog.String("reason", d.reason))...)
 	}
-	status := 0
-	if resp != nil {
-		status = resp.StatusCode
-	}
+	status := statusOf(resp)
 	switch {
 	case d.floor > maxServerWait:
 		log.LogAttrs(ctx, slog.LevelInfo, "quiltt: not retrying: server asks for a wait over the cap",
@@ -278,11 +282,9 @@ func (c *call) wait(lower, upper time.Duration, n int, resp *http.Response, now 
 // logs the retry.
 func (c *call) backoff(lower, upper time.Duration, n int, resp *http.Response) time.Duration {
 	wait := c.wait(lower, upper, n, resp, time.Now())
-	status := 0
-	if resp != nil {
-		status = resp.StatusCode
-	}
+	status := statusOf(resp)
 	c.p.logger.LogAttrs(c.ctx, slog.LevelInfo, "quiltt: retrying", c.attrs(status, slog.Duration("wait", wait))...)
+	c.obs.retry(c.ctx, c.attempt, resp, wait)
 	return wait
 }
 

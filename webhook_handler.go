@@ -119,6 +119,10 @@ type WebhookHandler struct {
 	// secret, never the body); nil means slog.Default(). Pass
 	// slog.New(slog.DiscardHandler) to silence it.
 	Logger *slog.Logger
+	// Observer, when set, sees each delivery: its answer, its events'
+	// types, its claims (never the body, a record or a secret). See
+	// Observer.StartWebhook.
+	Observer Observer
 }
 
 // The plain-text reasons the handler answers with, for a person reading
@@ -147,9 +151,8 @@ const (
 	msgNotDone       = "quiltt: webhook event processed but not marked done"
 )
 
-// ServeHTTP verifies, decodes and handles one delivery; see WebhookHandler
-// for the answers.
-func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serve verifies, decodes and handles one delivery, for ServeHTTP.
+func (h *WebhookHandler) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		h.answer(w, r, http.StatusMethodNotAllowed, reasonMethod, slog.LevelWarn, msgRefused, nil, slog.String("method", r.Method))
@@ -186,6 +189,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.answer(w, r, http.StatusBadRequest, reasonNotWebhook, slog.LevelWarn, msgRefused, err)
 		return
 	}
+	noteEvents(r.Context(), payload)
 	for _, ev := range payload.Events {
 		if !h.serveEvent(w, r, ev) {
 			return
@@ -204,6 +208,7 @@ func (h *WebhookHandler) serveEvent(w http.ResponseWriter, r *http.Request, ev E
 			h.answer(w, r, http.StatusInternalServerError, reasonCallback, slog.LevelError, msgCallback, err, attrs...)
 			return false
 		}
+		noteHandled(ctx)
 		return true
 	}
 
@@ -212,6 +217,7 @@ func (h *WebhookHandler) serveEvent(w http.ResponseWriter, r *http.Request, ev E
 		lease = DefaultClaimLease
 	}
 	c, err := h.Claims.Claim(ctx, ev.ID, lease)
+	noteClaim(ctx, c.State, err)
 	switch {
 	case err != nil:
 		h.answer(w, r, http.StatusServiceUnavailable, reasonStore, slog.LevelError, msgStore, errorf("claiming the event: %w", err), attrs...)
@@ -250,6 +256,7 @@ func (h *WebhookHandler) serveEvent(w http.ResponseWriter, r *http.Request, ev E
 		return false
 	}
 	handled = true
+	noteHandled(ctx)
 	if err := h.Claims.Done(settle, c, h.retention()); err != nil {
 		// Handle succeeded: answering 5xx would have Quiltt redeliver an
 		// event that was processed. Its lease still ends the redeliveries
@@ -282,6 +289,7 @@ func (h *WebhookHandler) answer(w http.ResponseWriter, r *http.Request, status i
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	h.logger().LogAttrs(r.Context(), level, msg, attrs...)
+	noteReason(r.Context(), reason)
 	http.Error(w, reason, status)
 }
 
