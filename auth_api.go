@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/quiltt-go/quiltt/internal/retry"
 )
 
 // Quiltt's auth API, below the auth endpoint (WithAuthURL): REST OpenAPI
@@ -81,7 +83,7 @@ func (c *Client) IssueSessionToken(ctx context.Context, p *SessionParams) (*Sess
 	}
 	resp, err := c.p.do(ctx, &request{
 		op:       op,
-		kind:     opTrigger,
+		kind:     retry.Trigger,
 		endpoint: c.p.auth,
 		method:   http.MethodPost,
 		path:     sessionsPath,
@@ -134,7 +136,7 @@ func (c *Client) RevokeSessionToken(ctx context.Context, token string) error {
 	}
 	resp, err := c.p.do(ctx, &request{
 		op:       op,
-		kind:     opIdempotent,
+		kind:     retry.Idempotent,
 		endpoint: c.p.auth,
 		method:   http.MethodDelete,
 		path:     sessionPath,
@@ -174,7 +176,7 @@ func (c *Client) IntrospectSessionToken(ctx context.Context, token string) (*Ses
 	auth := bearer(token)
 	resp, err := c.p.do(ctx, &request{
 		op:       op,
-		kind:     opRead,
+		kind:     retry.Read,
 		endpoint: c.p.auth,
 		method:   http.MethodPost,
 		path:     introspectSessionPath,
@@ -213,7 +215,7 @@ func (c *Client) IntrospectAPIKey(ctx context.Context) (*APIKeyInfo, error) {
 	}
 	resp, err := c.p.do(ctx, &request{
 		op:       op,
-		kind:     opRead,
+		kind:     retry.Read,
 		endpoint: c.p.auth,
 		method:   http.MethodPost,
 		path:     introspectAPIKeyPath,

@@ -4,6 +4,9 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"time"
+
+	"github.com/quiltt-go/quiltt/internal/retry"
 )
 
 // CallInfo is what the SDK saw of the requests of one call: fill one by
@@ -80,4 +83,21 @@ func (s *callInfoSink) record(attempt int, resp *http.Response) {
 		s.info.RequestID = resp.Header.Get("X-Request-Id")
 		s.info.RateLimit = parseRateLimit(resp.Header)
 	}
+}
+
+// RateLimit is what Quiltt said of its rate budget in the Ratelimit-Limit,
+// Ratelimit-Remaining and Ratelimit-Reset headers of an answer. Its zero
+// value means the answer carried none of them.
+type RateLimit struct {
+	Limit     int       // requests allowed in the current window
+	Remaining int       // requests left in the current window
+	Reset     time.Time // when the window resets; zero when not reported
+}
+
+// parseRateLimit reads the Ratelimit-* headers. Missing or malformed values
+// are left zero; it never fails.
+func parseRateLimit(h http.Header) RateLimit {
+	var rl RateLimit
+	rl.Limit, rl.Remaining, rl.Reset = retry.ParseRateLimit(h)
+	return rl
 }

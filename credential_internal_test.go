@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quiltt-go/quiltt/internal/retry"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
@@ -66,11 +67,11 @@ func TestRequestCarriesItsEndpointAndCredential(t *testing.T) {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	send(&request{op: "RevokeSessionToken", kind: opIdempotent, endpoint: p.auth, method: http.MethodDelete,
+	send(&request{op: "RevokeSessionToken", kind: retry.Idempotent, endpoint: p.auth, method: http.MethodDelete,
 		path: "/v1/users/session", auth: bearer("session_token_1")})
-	send(&request{op: "RefreshBalance", kind: opTrigger, endpoint: p.api, method: http.MethodPost,
+	send(&request{op: "RefreshBalance", kind: retry.Trigger, endpoint: p.api, method: http.MethodPost,
 		path: "/v1/accounts/a/balances/refresh", auth: p.restAuth})
-	send(&request{op: "IntrospectAPIKey", kind: opIdempotent, endpoint: p.auth, method: http.MethodPost,
+	send(&request{op: "IntrospectAPIKey", kind: retry.Idempotent, endpoint: p.auth, method: http.MethodPost,
 		path: "/v1/to-api", auth: p.restAuth})
 
 	assert.Equal(t, []string{"Bearer session_token_1"}, auth.seen("/auth/v1/users/session"))

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/quiltt-go/quiltt/internal/retry"
 )
 
 // Sentinel errors. Every *Error answers errors.Is for the sentinel of its
@@ -280,7 +282,7 @@ func newError(status int, header http.Header, body []byte, now time.Time) *Error
 		RequestID:  header.Get("X-Request-Id"),
 		RateLimit:  parseRateLimit(header),
 	}
-	e.RetryAfter = serverWait(header, now)
+	e.RetryAfter = retry.ServerWait(header, now)
 	if isJSON(header, body) {
 		var eb errorBody
 		if json.Unmarshal(body, &eb) == nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/Khan/genqlient/graphql"
 	"github.com/quiltt-go/quiltt/internal/jsonscan"
+	"github.com/quiltt-go/quiltt/internal/retry"
 )
 
 // graphQLPath is where the API serves GraphQL, below the base URL.
@@ -22,7 +23,7 @@ const graphQLPath = "/v1/graphql"
 // (genqlient would silently replace it).
 func (c *Client) graphQL(op string) graphql.Client {
 	d := &graphQLDoer{p: c.p, op: op, auth: c.gqlAuth}
-	return &graphQLCall{d: d, next: newAnswerClient(c.p.api.url(graphQLPath), d)}
+	return &graphQLCall{d: d, next: newAnswerClient(c.p.api.URL(graphQLPath), d)}
 }
 
 // graphQLCall is the graphql.Client of one operation.
@@ -52,11 +53,11 @@ type graphQLDoer struct {
 }
 
 func (d *graphQLDoer) request(path string, body []byte) *request {
-	return &request{op: d.op, kind: opRead, endpoint: d.p.api, method: http.MethodPost, path: path, body: body, auth: d.auth}
+	return &request{op: d.op, kind: retry.Read, endpoint: d.p.api, method: http.MethodPost, path: path, body: body, auth: d.auth}
 }
 
 func (d *graphQLDoer) Do(req *http.Request) (*http.Response, error) {
-	path, ok := d.p.api.relative(req.URL)
+	path, ok := d.p.api.Relative(req.URL)
 	if !ok || req.Method != http.MethodPost {
 		req.Body.Close()
 		return nil, errorf("%s: genqlient built a request for another endpoint", d.op)

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/quiltt-go/quiltt/internal/retry"
+	"github.com/quiltt-go/quiltt/internal/transport"
 )
 
 // This file holds where the SDK tells its Observer what it does. Every hook
@@ -93,11 +96,11 @@ func (p *pipeline) observeRequest(ctx context.Context, r *request) (context.Cont
 		ctx, o.scope = p.startOp(ctx, r.op)
 		o.own = true
 	}
-	if h, port, err := net.SplitHostPort(r.endpoint.host); err == nil {
+	if h, port, err := net.SplitHostPort(r.endpoint.Host()); err == nil {
 		o.host = h
 		o.port, _ = strconv.Atoi(port)
 	} else {
-		o.host = strings.Trim(r.endpoint.host, "[]")
+		o.host = strings.Trim(r.endpoint.Host(), "[]")
 	}
 	return ctx, o
 }
@@ -110,7 +113,7 @@ func (o *callObs) done(err *error) {
 	if *err != nil && errors.Is(*err, ErrOutcomeUnknown) {
 		o.scope.unknown.Store(true)
 	}
-	o.endAttempt(nil, nil, decision{}) // an attempt the loop never checked
+	o.endAttempt(nil, nil, false) // an attempt the loop never checked
 	if o.own {
 		o.scope.finish(err)
 	}
@@ -125,7 +128,7 @@ func (o *callObs) startAttempt(ctx context.Context, n int) {
 		ServerAddress: o.host,
 		ServerPort:    o.port,
 		ResendCount:   n - 1,
-		Refresh:       o.r.kind == opTrigger && strings.HasSuffix(o.r.path, "/balances/refresh"),
+		Refresh:       o.r.kind == retry.Trigger && strings.HasSuffix(o.r.path, "/balances/refresh"),
 		Header:        http.Header{},
 	}
 	actx, end := o.obs.StartAttempt(ctx, a)
@@ -136,18 +139,19 @@ func (o *callObs) startAttempt(ctx context.Context, n int) {
 }
 
 // endAttempt ends the pending attempt with its answer or error and the
-// retry policy's verdict on it; without one pending, it does nothing.
-func (o *callObs) endAttempt(resp *http.Response, err error, d decision) {
+// retry policy's verdict on its outcome; without one pending, it does
+// nothing.
+func (o *callObs) endAttempt(resp *http.Response, err error, unknown bool) {
 	if o == nil || o.attemptEnd == nil {
 		return
 	}
 	end := o.attemptEnd
 	o.attemptEnd = nil
-	res := AttemptResult{Err: err, OutcomeUnknown: d.outcomeUnknown, Duration: time.Since(o.start)}
+	res := AttemptResult{Err: err, OutcomeUnknown: unknown, Duration: time.Since(o.start)}
 	if resp != nil {
 		res.StatusCode = resp.StatusCode
 	} else if err != nil {
-		res.NotSent = wasNotSent(err)
+		res.NotSent = transport.WasNotSent(err)
 	}
 	end(res)
 }
@@ -208,7 +212,7 @@ type observeStage struct {
 func (s *observeStage) RoundTrip(req *http.Request) (*http.Response, error) {
 	o := s.c.obs
 	if o.attempt != s.c.attempt {
-		o.endAttempt(nil, nil, decision{})
+		o.endAttempt(nil, nil, false)
 		o.startAttempt(req.Context(), s.c.attempt)
 	}
 	out := req.WithContext(o.attemptCtx)

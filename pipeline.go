@@ -13,19 +13,21 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/quiltt-go/quiltt/internal/retry"
+	"github.com/quiltt-go/quiltt/internal/transport"
 	"golang.org/x/time/rate"
 )
 
 // The pipeline every request of the SDK goes through, outermost first:
 //
 //	pipeline.do                build the request: JSON body, User-Agent, Quiltt-Version
-//	→ go-retryablehttp         the retry loop: CheckRetry (decide, retry_policy.go),
-//	                           Backoff (retryWait), RetryMax the one count of attempts
-//	→ limiterStage             every attempt waits on the client's Limiter (limiter.go)
-//	→ timeoutStage             the inner client's Timeout, per attempt, after that wait
-//	                           (attempt_timeout.go)
-//	→ credentialStage          Authorization for the request's endpoint only (credential.go)
-//	→ attemptGuard             sent or not sent; a trigger written once (transport.go)
+//	→ go-retryablehttp         the retry loop: CheckRetry (retry.Decide),
+//	                           Backoff (retry.Wait), RetryMax the one count of attempts
+//	→ transport.LimiterStage   every attempt waits on the client's Limiter
+//	→ transport.Timeout        the inner client's Timeout, per attempt, after that wait
+//	                           (internal/transport)
+//	→ transport.Credential     Authorization for the request's endpoint only
+//	→ transport.Guard          sent or not sent; a trigger written once
 //	→ the user's transport     WithHTTPClient's, or the SDK's own
 //
 // The stages are built per call around what the call carries (its endpoint,
@@ -37,8 +39,8 @@ import (
 
 // pipeline is what a Client and the clients derived from it share.
 type pipeline struct {
-	api  *endpoint // WithBaseURL
-	auth *endpoint // WithAuthURL
+	api  *transport.Endpoint // WithBaseURL
+	auth *transport.Endpoint // WithAuthURL
 
 	base     http.RoundTripper // the innermost transport
 	inner    *http.Client      // the innermost client: its Timeout, Jar and CheckRedirect apply
@@ -75,7 +77,7 @@ func newPipeline(cfg *config) *pipeline {
 	var limiter Limiter
 	switch {
 	case cfg.limiter != nil:
-		limiter = asLimiter(cfg.limiter)
+		limiter = transport.AsLimiter(cfg.limiter)
 	case cfg.limit == rate.Inf:
 		// WithRateLimit(rate.Inf, …): no client-side limit.
 	default:
@@ -86,15 +88,15 @@ func newPipeline(cfg *config) *pipeline {
 				limit = DefaultSessionTokenRate
 			}
 		}
-		limiter = rateLimiter{rate.NewLimiter(limit, burst)}
+		limiter = transport.NewRateLimiter(rate.NewLimiter(limit, burst))
 	}
 	logger := cfg.logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &pipeline{
-		api:          newEndpoint(cfg.baseURL),
-		auth:         newEndpoint(cfg.authURL),
+		api:          transport.NewEndpoint(cfg.baseURL),
+		auth:         transport.NewEndpoint(cfg.authURL),
 		base:         base,
 		inner:        inner,
 		limiter:      limiter,
@@ -120,9 +122,9 @@ const maxResponseBody = 16 << 20
 // p.auth, the session token to act on (bearer(token)) or the API key
 // (p.restAuth) as auth, and the kind that says whether it may be repeated.
 type request struct {
-	op       string    // the SDK operation, for errors and logs
-	kind     opKind    // what repeating it may cost
-	endpoint *endpoint // p.api or p.auth
+	op       string              // the SDK operation, for errors and logs
+	kind     retry.Kind          // what repeating it may cost
+	endpoint *transport.Endpoint // p.api or p.auth
 	method   string
 	path     string  // below the endpoint's base path, starting with "/", escaped
 	body     []byte  // JSON, resent as is on every attempt; nil for none
@@ -140,7 +142,7 @@ func (p *pipeline) do(ctx context.Context, r *request) (_ *http.Response, err er
 	}
 	ctx, obs := p.observeRequest(ctx, r)
 	defer obs.done(&err)
-	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.url(r.path), seed: rand.Uint64(), info: callInfoFrom(ctx), obs: obs}
+	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.URL(r.path), seed: rand.Uint64(), info: callInfoFrom(ctx), obs: obs}
 	var body any
 	if r.body != nil {
 		body = r.body
@@ -173,7 +175,7 @@ func (p *pipeline) do(ctx context.Context, r *request) (_ *http.Response, err er
 // nilContext is do's answer to a nil context: as net/http does, an error
 // rather than a panic.
 func (p *pipeline) nilContext(r *request) error {
-	return &TransportError{Op: r.op, Method: r.method, URL: r.endpoint.url(r.path), Err: ErrNilContext}
+	return &TransportError{Op: r.op, Method: r.method, URL: r.endpoint.URL(r.path), Err: ErrNilContext}
 }
 
 // redactor lists every credential the pipeline can send, and auth.
@@ -188,7 +190,7 @@ type call struct {
 	r    *request
 	ctx  context.Context // the call's, for the log records of the Backoff hook
 	url  string
-	seed uint64        // of the jitter: retryWait is a function of the call and the attempt
+	seed uint64        // of the jitter: retry.Wait is a function of the call and the attempt
 	info *callInfoSink // WithCallInfo's, or nil
 	obs  *callObs      // the Observer's hooks, or nil
 
@@ -202,21 +204,20 @@ type call struct {
 // httpClient assembles the stages of the pipeline for this call.
 func (c *call) httpClient() *http.Client {
 	p := c.p
-	var rt http.RoundTripper = &attemptGuard{sends: sendsFor(c.r.kind), next: p.base}
-	rt = &credentialStage{endpoint: c.r.endpoint, auth: c.r.auth, next: rt}
+	var rt http.RoundTripper = &transport.Guard{Sends: transport.SendsFor(c.r.kind == retry.Trigger), Next: p.base}
+	rt = &transport.Credential{Endpoint: c.r.endpoint, Auth: c.r.auth.revealer(), Next: rt}
 	if p.inner.Timeout > 0 {
-		rt = &timeoutStage{timeout: p.inner.Timeout, next: rt}
+		rt = &transport.Timeout{D: p.inner.Timeout, Next: rt}
 	}
 	if p.limiter != nil {
-		rt = &limiterStage{limiter: c.obs.limiter(p.limiter), next: rt}
+		rt = &transport.LimiterStage{Limiter: c.obs.limiter(p.limiter), Next: rt}
 	}
-	rt = c.obs.stage(c, rt)
 	return &http.Client{
-		Transport: rt,
+		Transport: c.obs.stage(c, rt),
 		// No Timeout here: the timeout stage bounds each attempt below the
 		// limiter, so a wait for the rate budget does not count against it.
 		Jar:           p.inner.Jar,
-		CheckRedirect: redirectPolicy(c.r.kind, p.inner.CheckRedirect),
+		CheckRedirect: transport.RedirectPolicy(c.r.kind == retry.Trigger, p.inner.CheckRedirect),
 	}
 }
 
@@ -239,32 +240,32 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 			c.last.redact(c.p.redactor(c.r.auth))
 		}
 	}
-	d := decide(c.r.kind, resp, err, now)
-	c.unknown = d.outcomeUnknown
-	c.obs.endAttempt(resp, err, d)
+	d := retry.Decide(c.r.kind, resp, err, now)
+	c.unknown = d.OutcomeUnknown
+	c.obs.endAttempt(resp, err, d.OutcomeUnknown)
 	log := c.p.logger
 	if err != nil {
-		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: attempt failed", c.attrs(0, slog.String("error", err.Error()), slog.String("reason", d.reason))...)
+		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: attempt failed", c.attrs(0, slog.String("error", err.Error()), slog.String("reason", d.Reason))...)
 	} else {
-		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: answer", c.attrs(resp.StatusCode, slog.String("reason", d.reason))...)
+		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: answer", c.attrs(resp.StatusCode, slog.String("reason", d.Reason))...)
 	}
 	status := statusOf(resp)
 	switch {
-	case d.floor > maxServerWait:
+	case d.Floor > retry.MaxServerWait:
 		log.LogAttrs(ctx, slog.LevelInfo, "quiltt: not retrying: server asks for a wait over the cap",
-			c.attrs(status, slog.Duration("wait", d.floor), slog.Duration("cap", maxServerWait))...)
-	case !d.retry:
+			c.attrs(status, slog.Duration("wait", d.Floor), slog.Duration("cap", retry.MaxServerWait))...)
+	case !d.Retry:
 	case ctx.Err() != nil:
 		c.ctxErr = ctx.Err()
 		return false, nil
 	default:
-		if wait := c.wait(c.p.retryMin, c.p.retryMax, c.attempt-1, resp, now); passesDeadline(ctx, now, wait) {
+		if wait := c.wait(c.p.retryMin, c.p.retryMax, c.attempt-1, resp, now); retry.PassesDeadline(ctx, now, wait) {
 			log.LogAttrs(ctx, slog.LevelInfo, "quiltt: not retrying: the wait would pass the context deadline",
 				c.attrs(status, slog.Duration("wait", wait))...)
 			return false, nil
 		}
 	}
-	return d.retry, nil
+	return d.Retry, nil
 }
 
 // wait is the wait before retry n, between lower and upper: a function of
@@ -273,17 +274,16 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 func (c *call) wait(lower, upper time.Duration, n int, resp *http.Response, now time.Time) time.Duration {
 	var floor time.Duration
 	if resp != nil {
-		floor = serverWait(resp.Header, now)
+		floor = retry.ServerWait(resp.Header, now)
 	}
-	return retryWait(lower, upper, n, floor, c.seed)
+	return retry.Wait(lower, upper, n, floor, c.seed)
 }
 
 // backoff is the Backoff hook. It runs only when the loop does retry, so it
 // logs the retry.
 func (c *call) backoff(lower, upper time.Duration, n int, resp *http.Response) time.Duration {
 	wait := c.wait(lower, upper, n, resp, time.Now())
-	status := statusOf(resp)
-	c.p.logger.LogAttrs(c.ctx, slog.LevelInfo, "quiltt: retrying", c.attrs(status, slog.Duration("wait", wait))...)
+	c.p.logger.LogAttrs(c.ctx, slog.LevelInfo, "quiltt: retrying", c.attrs(statusOf(resp), slog.Duration("wait", wait))...)
 	c.obs.retry(c.ctx, c.attempt, resp, wait)
 	return wait
 }
@@ -331,7 +331,7 @@ func (c *call) attrs(status int, extra ...slog.Attr) []slog.Attr {
 		slog.String("op", c.r.op),
 		slog.String("kind", c.r.kind.String()),
 		slog.String("method", c.r.method),
-		slog.String("path", c.r.endpoint.path+c.r.path),
+		slog.String("path", c.r.endpoint.Path+c.r.path),
 		slog.Int("attempt", c.attempt),
 	)
 	if status != 0 {

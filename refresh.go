@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/quiltt-go/quiltt/internal/retry"
 )
 
 // ErrInvalidAccountID is returned, before any request is sent, for an
@@ -82,7 +84,7 @@ func (c *Client) refresh(ctx context.Context, op, accountID string) error {
 	}
 	resp, err := c.p.do(ctx, &request{
 		op:       op,
-		kind:     opTrigger,
+		kind:     retry.Trigger,
 		endpoint: c.p.api,
 		method:   http.MethodPost,
 		path:     path,

@@ -36,6 +36,15 @@ func bearer(token string) *secret {
 }
 
 // value returns the sealed value, "" for nil.
+// revealer returns the function that reveals the secret, for the
+// credential stage of the pipeline; nil for a nil secret.
+func (s *secret) revealer() func() string {
+	if s == nil {
+		return nil
+	}
+	return s.reveal
+}
+
 func (s *secret) value() string {
 	if s == nil {
 		return ""

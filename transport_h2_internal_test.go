@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/quiltt-go/quiltt/internal/retry"
+	"github.com/quiltt-go/quiltt/internal/transport"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
@@ -25,7 +27,7 @@ import (
 // request, and a trigger's outcome is unknown (on today's main: "not sent",
 // so retried, or with retries off an error without ErrOutcomeUnknown).
 func TestWrittenThenRefusedReconnectIsNotNotSent(t *testing.T) {
-	for _, kind := range []opKind{opRead, opTrigger} {
+	for _, kind := range []retry.Kind{retry.Read, retry.Trigger} {
 		t.Run(kind.String(), func(t *testing.T) {
 			srv, err := h2fault.Start(h2fault.Config{H2C: true, Script: func(r h2fault.Request) h2fault.Reply {
 				if r.N == 1 {
@@ -54,10 +56,10 @@ func TestWrittenThenRefusedReconnectIsNotNotSent(t *testing.T) {
 
 			var te *TransportError
 			require.ErrorAs(t, err, &te)
-			assert.False(t, wasNotSent(te.Err), "a written request is never 'not sent': %v", err)
-			assert.Equal(t, kind == opTrigger, errors.Is(err, ErrOutcomeUnknown), "outcome unknown: %v", err)
+			assert.False(t, transport.WasNotSent(te.Err), "a written request is never 'not sent': %v", err)
+			assert.Equal(t, kind == retry.Trigger, errors.Is(err, ErrOutcomeUnknown), "outcome unknown: %v", err)
 			assert.Equal(t, 1, srv.Count(http.MethodPost, "/v1/x"), "requests the server accepted")
-			if kind == opRead {
+			if kind == retry.Read {
 				assert.EqualValues(t, 1, refusedDials.Load(), "the test drove the refused reconnect")
 			}
 		})

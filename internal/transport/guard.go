@@ -1,4 +1,4 @@
-package quiltt
+package transport
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 )
 
-// attemptGuard is the innermost stage of the pipeline that the SDK owns,
+// Guard is the innermost stage of the pipeline that the SDK owns,
 // just above the user's transport. It watches one attempt through
 // httptrace, to tell the retry policy whether the request can have reached
 // Quiltt, and it bounds how many times the transport sends the request
@@ -36,24 +36,24 @@ import (
 // reports to httptrace is caught after the fact: a trigger's second
 // WroteHeaders in one attempt fails the attempt. Transports that report
 // nothing to httptrace are neither stopped nor seen.
-type attemptGuard struct {
-	sends int // the most times the transport may write the request: 1 for opTrigger
-	next  http.RoundTripper
+type Guard struct {
+	Sends int // the most times the transport may write the request: 1 for a trigger
+	Next  http.RoundTripper
 }
 
 // Sends per attempt: a trigger once; anything else once plus Go's HTTP/2
 // client's own bound on its resends (seven), which its connection-level
 // retry loop does not keep.
 const (
-	triggerSends = 1
-	otherSends   = 8
+	TriggerSends = 1
+	OtherSends   = 8
 )
 
-func sendsFor(kind opKind) int {
-	if kind == opTrigger {
-		return triggerSends
+func SendsFor(trigger bool) int {
+	if trigger {
+		return TriggerSends
 	}
-	return otherSends
+	return OtherSends
 }
 
 // attemptTrace is what httptrace told of one attempt. Its hooks run on the
@@ -67,15 +67,15 @@ type attemptTrace struct {
 	refused      atomic.Bool // the guard stopped a resend
 }
 
-// errResendRefused is the cause the guard cancels an attempt with.
-var errResendRefused = errors.New("quiltt: resend refused")
+// ErrResendRefused is the cause the guard cancels an attempt with.
+var ErrResendRefused = errors.New("quiltt: resend refused")
 
 // connecting runs when the transport looks for or obtains a connection:
 // after the headers were written, that is a resend, which is refused once
 // the request was sent as many times as allowed.
 func (t *attemptTrace) connecting() {
 	if int(t.wroteHeaders.Load()) >= t.sends && t.refused.CompareAndSwap(false, true) {
-		t.cancel(errResendRefused)
+		t.cancel(ErrResendRefused)
 	}
 }
 
@@ -87,11 +87,11 @@ func (t *attemptTrace) hooks() *httptrace.ClientTrace {
 	}
 }
 
-func (g *attemptGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+func (g *Guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	parent := req.Context()
 	ctx, cancel := context.WithCancelCause(parent)
-	t := &attemptTrace{sends: g.sends, cancel: cancel}
-	resp, err := g.next.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, t.hooks())))
+	t := &attemptTrace{sends: g.Sends, cancel: cancel}
+	resp, err := g.Next.RoundTrip(req.WithContext(httptrace.WithClientTrace(ctx, t.hooks())))
 	if err != nil {
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
@@ -99,12 +99,12 @@ func (g *attemptGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 		cancel(nil)
 		return nil, t.classify(parent, err)
 	}
-	if n := int(t.wroteHeaders.Load()); g.sends == triggerSends && n > triggerSends {
+	if n := int(t.wroteHeaders.Load()); g.Sends == TriggerSends && n > TriggerSends {
 		// A transport that resent without looking for a connection first:
 		// too late to stop, not too late to say so.
 		resp.Body.Close()
 		cancel(nil)
-		return nil, &resendError{writes: n}
+		return nil, &ResendError{Writes: n}
 	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: func() { cancel(nil) }}
 	return resp, nil
@@ -117,13 +117,13 @@ func (g *attemptGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 // after.
 func (t *attemptTrace) classify(parent context.Context, err error) error {
 	if t.refused.Load() && parent.Err() == nil {
-		return &resendError{stopped: true, writes: int(t.wroteHeaders.Load())}
+		return &ResendError{Stopped: true, Writes: int(t.wroteHeaders.Load())}
 	}
 	sent := t.gotConn.Load() > 0 || t.wroteHeaders.Load() > 0
 	// GetConn proves that the transport reports to the trace (a custom one
 	// may not); only then does a missing GotConn prove nothing was sent.
-	if !sent && (t.getConn.Load() > 0 || isDialError(err)) {
-		return &notSentError{err}
+	if !sent && (t.getConn.Load() > 0 || IsDialError(err)) {
+		return &NotSentError{Err: err}
 	}
 	return err
 }
@@ -143,27 +143,27 @@ func (b *cancelOnClose) Close() error {
 	return err
 }
 
-// notSentError marks a transport error of an attempt that never got a
+// NotSentError marks a transport error of an attempt that never got a
 // connection: Quiltt cannot have seen the request.
-type notSentError struct{ err error }
+type NotSentError struct{ Err error }
 
-func (e *notSentError) Error() string { return e.err.Error() }
-func (e *notSentError) Unwrap() error { return e.err }
+func (e *NotSentError) Error() string { return e.Err.Error() }
+func (e *NotSentError) Unwrap() error { return e.Err }
 
-// resendError is an attempt during which the transport tried to send the
+// ResendError is an attempt during which the transport tried to send the
 // request more times than the guard allows: stopped before the next write
 // (an HTTP/2 stream reset or GOAWAY, or a lost connection, made it try), or
 // for a trigger seen after a second one.
-type resendError struct {
-	stopped bool
-	writes  int // the times the request was written
+type ResendError struct {
+	Stopped bool
+	Writes  int // the times the request was written
 }
 
-func (e *resendError) Error() string {
-	if e.stopped {
-		return fmt.Sprintf("the HTTP transport tried to send the request again after writing it %s (an HTTP/2 stream reset or GOAWAY, or a lost connection); stopped before the next write", times(e.writes))
+func (e *ResendError) Error() string {
+	if e.Stopped {
+		return fmt.Sprintf("the HTTP transport tried to send the request again after writing it %s (an HTTP/2 stream reset or GOAWAY, or a lost connection); stopped before the next write", times(e.Writes))
 	}
-	return fmt.Sprintf("the HTTP transport wrote the request %d times within one attempt", e.writes)
+	return fmt.Sprintf("the HTTP transport wrote the request %d times within one attempt", e.Writes)
 }
 
 func times(n int) string {
@@ -173,8 +173,8 @@ func times(n int) string {
 	return fmt.Sprintf("%d times", n)
 }
 
-// isDialError reports whether err is a failure to open a connection.
-func isDialError(err error) bool {
+// IsDialError reports whether err is a failure to open a connection.
+func IsDialError(err error) bool {
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
 		return true
@@ -183,56 +183,56 @@ func isDialError(err error) bool {
 	return errors.As(err, &dns)
 }
 
-// wasNotSent reports whether an attempt's error proves that the request never
+// WasNotSent reports whether an attempt's error proves that the request never
 // reached a connection.
-func wasNotSent(err error) bool {
-	var ns *notSentError
-	var le *limiterError
+func WasNotSent(err error) bool {
+	var ns *NotSentError
+	var le *LimiterError
 	return errors.As(err, &ns) || errors.As(err, &le)
 }
 
-// maxRedirects is how many redirects a read follows when the user's client
+// MaxRedirects is how many redirects a read follows when the user's client
 // has no CheckRedirect of its own (net/http's default).
-const maxRedirects = 10
+const MaxRedirects = 10
 
-// redirectError is a redirect the SDK's policy did not follow. The retry
+// RedirectError is a redirect the SDK's policy did not follow. The retry
 // policy does not retry it: the same request would be redirected again.
-type redirectError struct {
-	reason string
-	err    error // the user's CheckRedirect error, if that refused
+type RedirectError struct {
+	Reason string
+	Err    error // the user's CheckRedirect error, if that refused
 }
 
-func (e *redirectError) Error() string {
-	if e.err != nil {
-		return e.reason + ": " + e.err.Error()
+func (e *RedirectError) Error() string {
+	if e.Err != nil {
+		return e.Reason + ": " + e.Err.Error()
 	}
-	return e.reason
+	return e.Reason
 }
 
-func (e *redirectError) Unwrap() error { return e.err }
+func (e *RedirectError) Unwrap() error { return e.Err }
 
-// redirectPolicy is the CheckRedirect of a call of the given kind. A trigger
+// RedirectPolicy is the CheckRedirect of a call of the given kind. A trigger
 // never follows a redirect, since following one would send it a second time
 // (307 and 308 resend the POST): its 3xx answer is returned. Other calls
 // follow redirects to http(s) URLs as the user's CheckRedirect says, or up
-// to maxRedirects without one.
-func redirectPolicy(kind opKind, user func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+// to MaxRedirects without one.
+func RedirectPolicy(trigger bool, user func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
-		if kind == opTrigger {
+		if trigger {
 			return http.ErrUseLastResponse
 		}
 		if req.URL.Scheme != "https" && req.URL.Scheme != "http" {
-			return &redirectError{reason: "redirected to a URL that is not http or https"}
+			return &RedirectError{Reason: "redirected to a URL that is not http or https"}
 		}
 		if user != nil {
 			err := user(req, via)
 			if err == nil || err == http.ErrUseLastResponse {
 				return err
 			}
-			return &redirectError{reason: "the HTTP client's CheckRedirect refused a redirect", err: err}
+			return &RedirectError{Reason: "the HTTP client's CheckRedirect refused a redirect", Err: err}
 		}
-		if len(via) >= maxRedirects {
-			return &redirectError{reason: fmt.Sprintf("stopped after %d redirects", maxRedirects)}
+		if len(via) >= MaxRedirects {
+			return &RedirectError{Reason: fmt.Sprintf("stopped after %d redirects", MaxRedirects)}
 		}
 		return nil
 	}

@@ -1,4 +1,4 @@
-package quiltt
+package transport
 
 import (
 	"net/url"
@@ -9,15 +9,15 @@ import (
 )
 
 func TestEndpointOwnsAndRelative(t *testing.T) {
-	u, err := parseBaseURL("https://API.quiltt.io:8443/base/")
+	u, err := url.Parse("https://API.quiltt.io:8443/base") // as the root package's parseBaseURL leaves it
 	require.NoError(t, err)
-	e := newEndpoint(u)
+	e := NewEndpoint(u)
 	assert.Equal(t, "https://API.quiltt.io:8443/base", e.String())
 	for raw, want := range map[string]string{
 		"https://api.quiltt.io:8443/base/v1/graphql": "/v1/graphql",
 		"https://API.QUILTT.IO:8443/base/v1/a%2Fb/x": "/v1/a%2Fb/x",
 	} {
-		rel, ok := e.relative(mustURL(t, raw))
+		rel, ok := e.Relative(mustURL(t, raw))
 		assert.True(t, ok, raw)
 		assert.Equal(t, want, rel, raw)
 	}
@@ -29,10 +29,10 @@ func TestEndpointOwnsAndRelative(t *testing.T) {
 		"https://api.quiltt.io:8443/basement",         // a prefix, not a path below
 		"https://api.quiltt.io:8443/base/v1?x=1",      // a query
 	} {
-		_, ok := e.relative(mustURL(t, raw))
+		_, ok := e.Relative(mustURL(t, raw))
 		assert.False(t, ok, raw)
 	}
-	assert.False(t, e.owns(nil))
+	assert.False(t, e.Owns(nil))
 }
 
 func mustURL(t *testing.T, raw string) *url.URL {

@@ -1,4 +1,8 @@
-package quiltt
+package retry
+
+// The Ratelimit-* and Retry-After headers, parsed: the floor they set under
+// the next wait (ServerWait) and the budget the root package reports
+// (ParseRateLimit).
 
 import (
 	"net/http"
@@ -7,40 +11,27 @@ import (
 	"time"
 )
 
-// The Ratelimit-* and Retry-After headers, parsed. What the waits they ask
-// for mean to a call is the retry policy's business (retry_policy.go).
-
-// RateLimit is what Quiltt said of its rate budget in the Ratelimit-Limit,
-// Ratelimit-Remaining and Ratelimit-Reset headers of an answer. Its zero
-// value means the answer carried none of them.
-type RateLimit struct {
-	Limit     int       // requests allowed in the current window
-	Remaining int       // requests left in the current window
-	Reset     time.Time // when the window resets; zero when not reported
-}
-
 // unixThreshold tells the two readings of Ratelimit-Reset apart: Quiltt
 // documents Unix seconds, the IETF draft delta seconds. A value above it
 // (2001-09-09) is a Unix time, anything smaller a delta.
 const unixThreshold = 1_000_000_000
 
-// parseRateLimit reads the Ratelimit-* headers. Missing or malformed values
-// are left zero; it never fails.
-func parseRateLimit(h http.Header) RateLimit {
-	var rl RateLimit
+// ParseRateLimit reads the Ratelimit-* headers: the requests allowed in the
+// current window, those left, and when the window resets. Missing or
+// malformed values are left zero; it never fails.
+func ParseRateLimit(h http.Header) (limit, remaining int, reset time.Time) {
 	if v, ok := atoiSafe(h.Get("Ratelimit-Limit")); ok && v <= 1<<31 {
-		rl.Limit = int(v)
+		limit = int(v)
 	}
 	if v, ok := atoiSafe(h.Get("Ratelimit-Remaining")); ok && v <= 1<<31 {
-		rl.Remaining = int(v)
+		remaining = int(v)
 	}
-	rl.Reset = parseReset(h.Get("Ratelimit-Reset"), time.Now())
-	return rl
+	return limit, remaining, ParseReset(h.Get("Ratelimit-Reset"), time.Now())
 }
 
-// parseReset reads Ratelimit-Reset as Unix seconds, or as delta seconds
+// ParseReset reads Ratelimit-Reset as Unix seconds, or as delta seconds
 // from now when the value is small. Malformed values give the zero time.
-func parseReset(v string, now time.Time) time.Time {
+func ParseReset(v string, now time.Time) time.Time {
 	n, ok := atoiSafe(v)
 	if !ok || v == "" {
 		return time.Time{}
@@ -54,9 +45,9 @@ func parseReset(v string, now time.Time) time.Time {
 	return now.Add(time.Duration(n) * time.Second)
 }
 
-// parseRetryAfter reads Retry-After as delta seconds or an HTTP date.
+// ParseRetryAfter reads Retry-After as delta seconds or an HTTP date.
 // Malformed, negative or past values give zero.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
@@ -73,13 +64,13 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// serverWait is the wait an answer asks for: the larger of Retry-After and
+// ServerWait is the wait an answer asks for: the larger of Retry-After and
 // the time until Ratelimit-Reset (the latter unless Ratelimit-Remaining says
 // budget is left). Zero when the answer asks for none.
-func serverWait(h http.Header, now time.Time) time.Duration {
-	wait := parseRetryAfter(h.Get("Retry-After"), now)
+func ServerWait(h http.Header, now time.Time) time.Duration {
+	wait := ParseRetryAfter(h.Get("Retry-After"), now)
 	rem, remOK := atoiSafe(h.Get("Ratelimit-Remaining"))
-	if reset := parseReset(h.Get("Ratelimit-Reset"), now); !reset.IsZero() && (!remOK || rem == 0) {
+	if reset := ParseReset(h.Get("Ratelimit-Reset"), now); !reset.IsZero() && (!remOK || rem == 0) {
 		if d := reset.Sub(now); d > wait {
 			wait = d
 		}

@@ -1,9 +1,10 @@
-package quiltt
+package transport
 
 import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -23,56 +24,59 @@ type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
-// limiterStage is the stage of the pipeline that makes every attempt wait
+// LimiterStage is the stage of the pipeline that makes every attempt wait
 // on the client's Limiter. A refusal ends the attempt before anything is
 // sent, and the call with it: the SDK does not retry a limiter's error.
-type limiterStage struct {
-	limiter Limiter
-	next    http.RoundTripper
+type LimiterStage struct {
+	Limiter Limiter
+	Next    http.RoundTripper
 }
 
-func (s *limiterStage) RoundTrip(req *http.Request) (*http.Response, error) {
+func (s *LimiterStage) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	if err := s.limiter.Wait(ctx); err != nil {
-		return nil, &limiterError{err: err, ctxErr: ctx.Err()}
+	if err := s.Limiter.Wait(ctx); err != nil {
+		return nil, &LimiterError{Err: err, CtxErr: ctx.Err()}
 	}
-	return s.next.RoundTrip(req)
+	return s.Next.RoundTrip(req)
 }
 
-// limiterError is a Limiter's refusal. errors.Is finds its cause and, only
+// LimiterError is a Limiter's refusal. errors.Is finds its cause and, only
 // when the call's context had really ended, the context's error too: a
 // fleet limiter's store outage does not read as a timeout.
-type limiterError struct {
-	err    error
-	ctxErr error // the context's error when Wait returned, if it had ended
+type LimiterError struct {
+	Err    error
+	CtxErr error // the context's error when Wait returned, if it had ended
 }
 
-func (e *limiterError) Error() string { return "rate limiter: " + bareText(e.err) }
+func (e *LimiterError) Error() string { return "rate limiter: " + bareText(e.Err) }
 
-func (e *limiterError) Unwrap() []error {
-	if e.ctxErr != nil && !errors.Is(e.err, e.ctxErr) {
-		return []error{e.err, e.ctxErr}
+func (e *LimiterError) Unwrap() []error {
+	if e.CtxErr != nil && !errors.Is(e.Err, e.CtxErr) {
+		return []error{e.Err, e.CtxErr}
 	}
-	return []error{e.err}
+	return []error{e.Err}
 }
 
-// errLimiterPastDeadline is the refusal of a wait that would end after the
+// ErrLimiterPastDeadline is the refusal of a wait that would end after the
 // context's deadline: that is a deadline, so it matches
 // context.DeadlineExceeded, returned at once instead of at the deadline.
-var errLimiterPastDeadline = &deadlineError{msg: "the wait for the rate limiter would pass the context's deadline"}
+var ErrLimiterPastDeadline = &deadlineError{msg: "the wait for the rate limiter would pass the context's deadline"}
 
 type deadlineError struct{ msg string }
 
 func (e *deadlineError) Error() string        { return e.msg }
 func (e *deadlineError) Is(target error) bool { return target == context.DeadlineExceeded }
 
-// rateLimiter adapts *rate.Limiter, the client's default Limiter, so that its
+// RateLimiter adapts *rate.Limiter, the client's default Limiter, so that its
 // refusals are typed: rate.Limiter.Wait says "would exceed context deadline"
 // in an error only its text tells apart. Its wait is rate.Limiter.Wait's,
 // step by step.
-type rateLimiter struct{ l *rate.Limiter }
+type RateLimiter struct{ l *rate.Limiter }
 
-func (r rateLimiter) Wait(ctx context.Context) error {
+// NewRateLimiter paces with l.
+func NewRateLimiter(l *rate.Limiter) RateLimiter { return RateLimiter{l} }
+
+func (r RateLimiter) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -87,7 +91,7 @@ func (r rateLimiter) Wait(ctx context.Context) error {
 	}
 	if deadline, ok := ctx.Deadline(); ok && now.Add(delay).After(deadline) {
 		res.CancelAt(now)
-		return errLimiterPastDeadline
+		return ErrLimiterPastDeadline
 	}
 	timer := time.NewTimer(delay)
 	defer timer.Stop()
@@ -100,11 +104,20 @@ func (r rateLimiter) Wait(ctx context.Context) error {
 	}
 }
 
-// asLimiter returns the Limiter the pipeline waits on: a *rate.Limiter
-// through rateLimiter, anything else as it is.
-func asLimiter(l Limiter) Limiter {
+// AsLimiter returns the Limiter the pipeline waits on: a *rate.Limiter
+// through RateLimiter, anything else as it is.
+func AsLimiter(l Limiter) Limiter {
 	if rl, ok := l.(*rate.Limiter); ok {
-		return rateLimiter{rl}
+		return RateLimiter{rl}
 	}
 	return l
+}
+
+// bareText is err's text without the SDK's "quiltt: " prefix, for errors
+// that the root package wraps in its own.
+func bareText(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return strings.TrimPrefix(err.Error(), "quiltt: ")
 }

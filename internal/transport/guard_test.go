@@ -1,4 +1,4 @@
-package quiltt
+package transport
 
 import (
 	"context"
@@ -53,6 +53,16 @@ func (tt *tracedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return tt.answer, nil
 }
 
+// opKind stands for internal/retry's Kind, which imports this package: the
+// guard knows only whether a request is a trigger.
+type opKind int
+
+const (
+	opRead opKind = iota
+	opTrigger
+	opIdempotent
+)
+
 func repeat(n int, steps ...string) []string {
 	var out []string
 	for range n {
@@ -70,7 +80,7 @@ func TestAttemptGuard(t *testing.T) {
 		steps    []string
 		err      error
 		notSent  bool
-		resend   bool // a *resendError
+		resend   bool // a *ResendError
 		reached  int  // WroteHeaders the transport got through
 		answered bool
 	}{
@@ -99,7 +109,7 @@ func TestAttemptGuard(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tt := &tracedTransport{steps: tc.steps, err: tc.err}
-			g := &attemptGuard{sends: sendsFor(tc.kind), next: tt}
+			g := &Guard{Sends: SendsFor(tc.kind == opTrigger), Next: tt}
 			req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "https://api.quiltt.io/v1/x", nil)
 			require.NoError(t, err)
 			resp, err := g.RoundTrip(req)
@@ -117,8 +127,8 @@ func TestAttemptGuard(t *testing.T) {
 			}
 			require.Error(t, err)
 			assert.Nil(t, resp)
-			assert.Equal(t, tc.notSent, wasNotSent(err), "not sent: %v", err)
-			var re *resendError
+			assert.Equal(t, tc.notSent, WasNotSent(err), "not sent: %v", err)
+			var re *ResendError
 			assert.Equal(t, tc.resend, errors.As(err, &re), "resend: %v", err)
 			if tc.resend {
 				assert.NotErrorIs(t, err, context.Canceled, "the guard's own cancellation is not the caller's")
@@ -135,12 +145,12 @@ func TestAttemptGuard(t *testing.T) {
 func TestAttemptGuardCallerCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	tt := &tracedTransport{steps: []string{"GetConn", "GotConn", "WroteHeaders", "CancelCaller", "GotConn", "WroteHeaders"}, cancel: cancel}
-	g := &attemptGuard{sends: triggerSends, next: tt}
+	g := &Guard{Sends: TriggerSends, Next: tt}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://api.quiltt.io/v1/x", nil)
 	require.NoError(t, err)
 	_, err = g.RoundTrip(req)
 	assert.Contains(t, tt.done, "GotConn", "the test reached the resend")
 	assert.ErrorIs(t, err, context.Canceled)
-	var re *resendError
+	var re *ResendError
 	assert.False(t, errors.As(err, &re))
 }

@@ -1,4 +1,8 @@
-package quiltt
+// Package retry is the SDK's retry policy: a pure function (Decide) from
+// what an attempt returned to whether the call tries again, with a reason,
+// and the waits between attempts (Wait, ServerWait). The root package's
+// pipeline runs it from go-retryablehttp's CheckRetry and Backoff hooks.
+package retry
 
 import (
 	"context"
@@ -9,57 +13,60 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/quiltt-go/quiltt/internal/transport"
 )
 
-// opKind tells the retry policy what sending a request again may cost.
-type opKind int
+// Kind tells the retry policy what sending a request again may cost.
+type Kind int
 
 const (
-	// opRead is safe to repeat: a GraphQL query, introspecting a session
+	// Read is safe to repeat: a GraphQL query, introspecting a session
 	// token or the API key.
-	opRead opKind = iota
-	// opTrigger is not safe to repeat: billable (the balance refresh) or
+	Read Kind = iota
+	// Trigger is not safe to repeat: billable (the balance refresh) or
 	// counted against a quota (issuing a session token), with no
 	// idempotency key. It is sent again only where Quiltt cannot have acted
-	// on it, and written once per attempt (see attemptGuard).
-	opTrigger
-	// opIdempotent is a request that changes state but may be repeated
+	// on it, and written once per attempt (see transport.Guard).
+	Trigger
+	// Idempotent is a request that changes state but may be repeated
 	// without harm: revoking a session token. The policy treats it as a
 	// read.
-	opIdempotent
+	Idempotent
 )
 
-func (k opKind) String() string {
+// String names the kind, for log records.
+func (k Kind) String() string {
 	switch k {
-	case opRead:
+	case Read:
 		return "read"
-	case opTrigger:
+	case Trigger:
 		return "trigger"
-	case opIdempotent:
+	case Idempotent:
 		return "idempotent"
 	}
-	return "opKind(" + strconv.Itoa(int(k)) + ")"
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// maxServerWait is the longest wait the SDK accepts from Retry-After or
+// MaxServerWait is the longest wait the SDK accepts from Retry-After or
 // Ratelimit-Reset. A 429 or 503 that asks for more is returned at once,
 // with Error.RetryAfter set, instead of sleeping.
-const maxServerWait = time.Minute
+const MaxServerWait = time.Minute
 
-// decision is the retry policy's verdict on one attempt.
-type decision struct {
-	retry bool
-	// floor is the least wait the answer asks for before the next attempt
+// Decision is the retry policy's verdict on one attempt.
+type Decision struct {
+	Retry bool // try again
+	// Floor is the least wait the answer asks for before the next attempt
 	// (Retry-After, Ratelimit-Reset); zero when it asks for none.
-	floor time.Duration
-	// reason says why, for the log.
-	reason string
-	// outcomeUnknown: the attempt may have been acted on by Quiltt, and it
+	Floor time.Duration
+	// Reason says why, for the log.
+	Reason string
+	// OutcomeUnknown: the attempt may have been acted on by Quiltt, and it
 	// was not safe to repeat.
-	outcomeUnknown bool
+	OutcomeUnknown bool
 }
 
-// decide is the retry policy: what to do after an attempt of a request of
+// Decide is the retry policy: what to do after an attempt of a request of
 // the given kind that got the answer resp or failed with err (exactly one
 // of them is set), at time now. It is a pure function; the retry loop
 // (go-retryablehttp's CheckRetry) adds the two rules that need the call's
@@ -70,60 +77,60 @@ type decision struct {
 // but 501. A trigger retries only where Quiltt cannot have acted: a
 // connection never made, 429 and 503; a 5xx other than 503, or a request
 // that may have reached Quiltt and got no answer, makes its outcome unknown.
-func decide(kind opKind, resp *http.Response, err error, now time.Time) decision {
+func Decide(kind Kind, resp *http.Response, err error, now time.Time) Decision {
 	if err != nil {
 		return decideError(kind, err)
 	}
 	return decideAnswer(kind, resp.StatusCode, resp.Header, now)
 }
 
-func decideAnswer(kind opKind, status int, h http.Header, now time.Time) decision {
+func decideAnswer(kind Kind, status int, h http.Header, now time.Time) Decision {
 	if status >= 200 && status <= 299 {
-		return decision{reason: "success"}
+		return Decision{Reason: "success"}
 	}
-	unknown := kind == opTrigger && status >= 500 && status != http.StatusServiceUnavailable
+	unknown := kind == Trigger && status >= 500 && status != http.StatusServiceUnavailable
 	if !retryableStatus(kind, status) {
 		if unknown {
-			return decision{reason: "a server error after the request reached Quiltt: a " + kind.String() + " is not sent twice", outcomeUnknown: true}
+			return Decision{Reason: "a server error after the request reached Quiltt: a " + kind.String() + " is not sent twice", OutcomeUnknown: true}
 		}
-		return decision{reason: "an answer that retrying does not change"}
+		return Decision{Reason: "an answer that retrying does not change"}
 	}
-	floor := serverWait(h, now)
-	if floor > maxServerWait {
-		return decision{floor: floor, reason: "the server asks for a wait over the cap", outcomeUnknown: unknown}
+	floor := ServerWait(h, now)
+	if floor > MaxServerWait {
+		return Decision{Floor: floor, Reason: "the server asks for a wait over the cap", OutcomeUnknown: unknown}
 	}
-	return decision{retry: true, floor: floor, reason: "a retryable answer", outcomeUnknown: unknown}
+	return Decision{Retry: true, Floor: floor, Reason: "a retryable answer", OutcomeUnknown: unknown}
 }
 
-func decideError(kind opKind, err error) decision {
-	var le *limiterError
+func decideError(kind Kind, err error) Decision {
+	var le *transport.LimiterError
 	if errors.As(err, &le) {
-		return decision{reason: "the rate limiter refused: nothing was sent"}
+		return Decision{Reason: "the rate limiter refused: nothing was sent"}
 	}
-	var re *resendError
+	var re *transport.ResendError
 	if errors.As(err, &re) {
-		return decision{reason: "the HTTP transport tried to send the request more times than allowed within one attempt", outcomeUnknown: kind == opTrigger}
+		return Decision{Reason: "the HTTP transport tried to send the request more times than allowed within one attempt", OutcomeUnknown: kind == Trigger}
 	}
-	unknown := kind == opTrigger && !wasNotSent(err)
+	unknown := kind == Trigger && !transport.WasNotSent(err)
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return decision{reason: "the context or the attempt's timeout ended", outcomeUnknown: unknown}
+		return Decision{Reason: "the context or the attempt's timeout ended", OutcomeUnknown: unknown}
 	case !retryableTransportError(err):
-		return decision{reason: "a transport error that retrying does not change", outcomeUnknown: unknown}
+		return Decision{Reason: "a transport error that retrying does not change", OutcomeUnknown: unknown}
 	case unknown:
-		return decision{reason: "the request may have reached Quiltt: a trigger is not sent twice", outcomeUnknown: true}
+		return Decision{Reason: "the request may have reached Quiltt: a trigger is not sent twice", OutcomeUnknown: true}
 	}
-	return decision{retry: true, reason: "a network error"}
+	return Decision{Retry: true, Reason: "a network error"}
 }
 
 // retryableStatus reports whether an answer may be retried. Reads retry 429
 // and 5xx but 501; a trigger retries only 429 and 503, the answers that say
 // Quiltt did not act.
-func retryableStatus(kind opKind, status int) bool {
+func retryableStatus(kind Kind, status int) bool {
 	switch {
 	case status == http.StatusTooManyRequests, status == http.StatusServiceUnavailable:
 		return true
-	case kind != opTrigger && status >= 500 && status <= 599 && status != http.StatusNotImplemented:
+	case kind != Trigger && status >= 500 && status <= 599 && status != http.StatusNotImplemented:
 		return true
 	}
 	return false
@@ -141,7 +148,7 @@ func retryableTransportError(err error) bool {
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalid x509.CertificateInvalidError
-	var redirect *redirectError
+	var redirect *transport.RedirectError
 	switch {
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalid):
 		return false
@@ -151,12 +158,12 @@ func retryableTransportError(err error) bool {
 	return true
 }
 
-// retryWait is the wait before retry n (0 for the first), after an answer
+// Wait is the wait before retry n (0 for the first), after an answer
 // that asked for floor: a random duration between lower·2ⁿ and lower·2ⁿ⁺¹,
 // both capped at upper, raised to floor. The randomness comes from seed and
 // n alone, so the wait is a function of the call (its seed) and the retry:
 // the wait the deadline rule checks is the wait the loop sleeps.
-func retryWait(lower, upper time.Duration, n int, floor time.Duration, seed uint64) time.Duration {
+func Wait(lower, upper time.Duration, n int, floor time.Duration, seed uint64) time.Duration {
 	lo, hi := lower, lower*2
 	for i := 0; i < n && lo < upper; i++ {
 		lo, hi = lo*2, hi*2
@@ -177,9 +184,9 @@ func clampDur(d, upper time.Duration) time.Duration {
 	return d
 }
 
-// passesDeadline reports whether a wait started at now would end after the
+// PassesDeadline reports whether a wait started at now would end after the
 // context's deadline: such a retry is not waited for.
-func passesDeadline(ctx context.Context, now time.Time, wait time.Duration) bool {
+func PassesDeadline(ctx context.Context, now time.Time, wait time.Duration) bool {
 	deadline, ok := ctx.Deadline()
 	return ok && now.Add(wait).After(deadline)
 }
