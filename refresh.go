@@ -111,22 +111,27 @@ func refreshPath(accountID string) (string, error) {
 
 // checkAccountID rejects IDs that could not name an account or that would
 // change the request's path. The error never quotes the ID.
-func checkAccountID(id string) error {
+func checkAccountID(id string) error { return checkID(id, ErrInvalidAccountID) }
+
+// checkID rejects IDs that could not name a resource or that would change
+// a request's path, with an error wrapping sentinel. The error never quotes
+// the ID.
+func checkID(id string, sentinel error) error {
 	switch {
 	case id == "":
-		return fmt.Errorf("%w: empty", ErrInvalidAccountID)
+		return fmt.Errorf("%w: empty", sentinel)
 	case id == "." || id == "..":
-		return fmt.Errorf("%w: a dot segment", ErrInvalidAccountID)
+		return fmt.Errorf("%w: a dot segment", sentinel)
 	case len(id) > maxAccountIDLen:
-		return fmt.Errorf("%w: longer than %d bytes", ErrInvalidAccountID, maxAccountIDLen)
+		return fmt.Errorf("%w: longer than %d bytes", sentinel, maxAccountIDLen)
 	case !utf8.ValidString(id):
-		return fmt.Errorf("%w: not UTF-8", ErrInvalidAccountID)
+		return fmt.Errorf("%w: not UTF-8", sentinel)
 	case strings.ContainsAny(id, `/\`):
-		return fmt.Errorf("%w: holds a slash", ErrInvalidAccountID)
+		return fmt.Errorf("%w: holds a slash", sentinel)
 	}
 	for _, r := range id {
 		if r <= ' ' || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029' || r == '\u00a0' {
-			return fmt.Errorf("%w: holds whitespace or control characters", ErrInvalidAccountID)
+			return fmt.Errorf("%w: holds whitespace or control characters", sentinel)
 		}
 	}
 	return nil

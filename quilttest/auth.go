@@ -39,6 +39,9 @@ func (p principal) allowed(route Route) bool {
 	case RouteSessionRevoke, RouteSessionIntrospect:
 		return p.auth == AuthSessionToken
 	}
+	if route.isSubscription() {
+		return p.auth == AuthAPIKey
+	}
 	return false
 }
 

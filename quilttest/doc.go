@@ -20,7 +20,21 @@
 //     unknown ID or one of another profile.
 //   - POST {base}/v1/accounts/{id}/balances/refresh: 202 and, after a
 //     configurable delay, a new balance with source REFRESH that becomes the
-//     account's balance, and a signed balance.created webhook delivery.
+//     account's balance, and a signed balance.created webhook delivery to
+//     each subscription that includes it.
+//   - {base}/v1/webhooks/subscriptions (API key), as Quiltt's REST OpenAPI
+//     (2026-04-01) describes it: GET lists them, oldest first, a page at a
+//     time (page, limit) with the headers current-page, page-items,
+//     total-count and total-pages; POST creates one from
+//     {"name","targetUrl","eventTypes"} (201); GET, PATCH (only the fields
+//     sent) and DELETE (204) /{id}; 404 for an unknown ID; 422
+//     {"targetUrl":["Target URL is not a valid HTTPS URL"]} and the like
+//     for bad fields. Every event the fake produces (balance.created, for
+//     now) is POSTed to each enabled subscription whose event types, or a
+//     parent scope of them ("balance"), include it, signed with the
+//     environment's secret (Server.WebhookSecret); SetWebhook keeps one
+//     such subscription with a secret of its own. A delivery the receiver
+//     refuses or misses is tried again (WithRedelivery).
 //
 // and the auth API on a second listener, at AuthURL, as Quiltt's REST
 // OpenAPI (2026-04-01) documents it:
@@ -110,9 +124,30 @@
 //     and an instruction to wait for Ratelimit-Reset, on either route; the
 //     refresh route's documented 429 (the provider's limit, with budget
 //     left) is what Status(429) injects there.
-//   - Webhook deliveries are POSTed once: a non-2xx answer is logged in
-//     Deliveries, not retried.
+//   - Webhook deliveries: a delivery that gets no 2xx (a refusal, or no
+//     answer: connection refused, a timeout) is tried again after 1, 2, 4,
+//     8, 16 and 32 seconds (DefaultRedelivery: seven tries over about a
+//     minute), the same body re-signed at each try, until a 2xx, the
+//     subscription is deleted or disabled, or the server closes. Quiltt
+//     says it retries, not how often or how far apart (UNCONFIRMED in the
+//     SDK's reference). Every try is logged (Deliveries, WithDeliveryHook)
+//     with its Attempt number. Deliveries to an https URL verify its
+//     certificate as any client does: on loopback, receive over http.
+//   - Webhook subscriptions: a target URL must be an absolute https URL,
+//     or (the fake's allowance, so that tests can receive on loopback)
+//     http on localhost, 127.0.0.0/8 or ::1. Event types must be ones the
+//     SDK knows or a parent scope of them (quiltt.EventType.Subscribable);
+//     others get 422 {"eventTypes":["includes an unknown event type"]}. A
+//     missing targetUrl or eventTypes gets "can't be blank"; name is
+//     optional. disabled is accepted in a create or an update body. IDs
+//     read "whsub_" and 22 base62 characters (Quiltt documents no
+//     prefix). The list's default page size is 20 and its largest 100
+//     (pagy's defaults, whose header names Quiltt's are); a page past the
+//     last is an empty array, and a page or limit that is not a positive
+//     integer gets 400. The environment's secret is random ("whsec_" and
+//     32 hex digits) unless WithWebhookSecret sets it.
 //
-// The fake starts no goroutine outside NewServer's two httptest servers and
-// the delayed refreshes; Close (or Shutdown) stops them all.
+// The fake starts no goroutine outside NewServer's two httptest servers,
+// the delayed refreshes and the redeliveries waiting for their time;
+// Close (or Shutdown) stops them all.
 package quilttest

@@ -29,6 +29,9 @@ const (
 
 // known reports whether r is one of the routes the fake serves.
 func (r Route) known() bool {
+	if r.isSubscription() {
+		return true
+	}
 	switch r {
 	case RouteGraphQL, RouteRefresh, RouteSessionIssue, RouteSessionRevoke, RouteSessionIntrospect, RouteAPIKeyIntrospect:
 		return true
@@ -38,7 +41,9 @@ func (r Route) known() bool {
 
 // hasBody reports whether the route reads a request body, which the
 // request log keeps.
-func (r Route) hasBody() bool { return r == RouteGraphQL || r == RouteSessionIssue }
+func (r Route) hasBody() bool {
+	return r == RouteGraphQL || r == RouteSessionIssue || r == RouteSubscriptionCreate || r == RouteSubscriptionUpdate
+}
 
 // host is which of the server's two listeners a request came to.
 type host int
@@ -76,8 +81,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request, h host) {
 		}
 	}()
 
-	route, accountID, allowed := s.route(h, r.URL.Path)
-	rec.Route, rec.AccountID = route, accountID
+	route, id, allowed := s.route(h, r.Method, r.URL.Path)
+	rec.Route = route
+	if route == RouteRefresh {
+		rec.AccountID = id
+	}
 	p := s.authenticate(r.Header.Get("Authorization"))
 	rec.Auth = p.auth
 	if p.profile != nil {
@@ -122,13 +130,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request, h host) {
 	case route == RouteGraphQL:
 		resp = s.serveGraphQL(body, p.profile, s.version(r), &rec)
 	case route == RouteRefresh:
-		resp = s.serveRefresh(accountID)
+		resp = s.serveRefresh(id)
 	case route == RouteSessionIssue:
 		resp = s.serveIssueSession(body)
 	case route == RouteSessionRevoke:
 		resp = s.serveRevokeSession(p.session)
 	case route == RouteSessionIntrospect:
 		resp = s.serveIntrospectSession(p.session)
+	case route.isSubscription():
+		resp = s.serveSubscriptions(route, id, r.URL.Query(), body)
 	default: // RouteAPIKeyIntrospect
 		resp = s.serveIntrospectAPIKey()
 	}
@@ -157,10 +167,11 @@ func bodyErrorResponse(route Route, err error) response {
 	return errorResponse(http.StatusBadRequest, route)
 }
 
-// route maps a request path on listener h to its route, the account ID of
-// a refresh, and the method the route takes. An unknown path, or the path
+// route maps a request (its method and path) on listener h to its route,
+// the account ID of a refresh or the subscription ID, and the method the
+// route takes. An unknown path, or the path
 // of the other listener's route, gives route "".
-func (s *Server) route(h host, path string) (Route, string, string) {
+func (s *Server) route(h host, method, path string) (Route, string, string) {
 	rest, ok := strings.CutPrefix(path, s.cfg.prefix+"/v1/")
 	if !ok {
 		return "", "", ""
@@ -180,6 +191,9 @@ func (s *Server) route(h host, path string) (Route, string, string) {
 	}
 	if rest == "graphql" {
 		return RouteGraphQL, "", http.MethodPost
+	}
+	if route, id, allowed, ok := subscriptionRoute(method, rest); ok {
+		return route, id, allowed
 	}
 	if id, ok := strings.CutPrefix(rest, "accounts/"); ok {
 		if id, ok := strings.CutSuffix(id, "/balances/refresh"); ok && id != "" && !strings.Contains(id, "/") {

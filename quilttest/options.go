@@ -38,6 +38,7 @@ type config struct {
 	logLimit      int // 0: no limit
 	onRequest     func(Request)
 	onDelivery    func(Delivery)
+	delivery      deliveryConfig // delivery.go
 }
 
 func defaultConfig() config {
@@ -237,12 +238,14 @@ func WithRequestHook(fn func(Request)) Option {
 	}
 }
 
-// WithDeliveryHook calls fn with every webhook delivery the server makes,
-// as Deliveries reports it, once the receiver answered (or failed to):
-// before the refresh counts as completed, so a WaitRefreshes that returns
-// has seen fn return. fn runs on the goroutine that completed the refresh
-// (the caller's, for CompleteRefreshes), and must not call Close,
-// Shutdown or WaitRefreshes. The Delivery is fn's own. It fails if fn is
+// WithDeliveryHook calls fn with every webhook delivery try the server
+// makes, as Deliveries reports it, once the receiver answered (or failed
+// to). A first try is reported before the refresh counts as completed, so
+// a WaitRefreshes that returns has seen fn return; fn runs then on the
+// goroutine that completed the refresh (the caller's, for
+// CompleteRefreshes). Redeliveries (WithRedelivery) are reported from the
+// server's own goroutines, concurrently with other calls. fn must not call
+// Close, Shutdown, WaitRefreshes or WaitDeliveries. The Delivery is fn's own. It fails if fn is
 // nil.
 func WithDeliveryHook(fn func(Delivery)) Option {
 	return func(c *config) error {

@@ -3,7 +3,6 @@ package quilttest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"time"
@@ -107,27 +106,14 @@ func (s *Server) complete(p *pendingRefresh) (quiltt.Balance, bool) {
 		At: now, Source: quiltt.BalanceSourceRefresh,
 		Available: next.Available, Current: next.Current, Limit: next.Limit,
 	}, now)
-	hookURL, secret, profile := s.webhookURL, s.webhookSecret, ad.profile.Profile
+	profile := ad.profile.Profile
 	s.mu.Unlock()
 
-	var d *Delivery
-	if hookURL != "" {
-		body := balanceCreatedBody(profile, b, now)
-		dl := s.deliver(hookURL, secret, body)
-		d = &dl
-	}
+	s.publish(string(quiltt.EventBalanceCreated), balanceCreatedBody(profile, b, now))
 
-	if d != nil && s.cfg.onDelivery != nil {
-		c := *d
-		c.Header, c.Body = c.Header.Clone(), slices.Clone(c.Body)
-		s.cfg.onDelivery(c)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.completed++
-	if d != nil {
-		s.deliveries = appendCapped(s.deliveries, *d, s.cfg.logLimit)
-	}
 	s.changedLocked()
 	return copyBalance(b), true
 }
@@ -174,20 +160,5 @@ var ErrClosed = errors.New("quilttest: server closed")
 // background work without sleeping. It returns ctx's error (wrapped) when
 // ctx ends first, and ErrClosed when the server closes first.
 func (s *Server) WaitRefreshes(ctx context.Context, n int) error {
-	for {
-		s.mu.RLock()
-		done, closed, ch := s.completed >= n, s.closed, s.changed
-		s.mu.RUnlock()
-		switch {
-		case done:
-			return nil
-		case closed:
-			return ErrClosed
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("quilttest: WaitRefreshes(%d): %w", n, ctx.Err())
-		}
-	}
+	return s.waitUntil(ctx, func() bool { return s.completed >= n }, "WaitRefreshes", n)
 }

@@ -119,7 +119,7 @@ func TestRefreshThenWebhook(t *testing.T) {
 // delivers before it returns; without SetRefreshResult the amounts repeat.
 func TestManualRefresh(t *testing.T) {
 	rv, hookURL := newReceiver(t, http.StatusInternalServerError)
-	s := quilttest.NewTestServer(t, quilttest.WithRefreshDelay(quilttest.ManualRefresh))
+	s := quilttest.NewTestServer(t, quilttest.WithRefreshDelay(quilttest.ManualRefresh), quilttest.WithRedelivery())
 	require.NoError(t, s.SetWebhook(hookURL, "whsec_x"))
 
 	for range 2 {
@@ -144,7 +144,7 @@ func TestManualRefresh(t *testing.T) {
 	assert.Len(t, s.Balances(quilttest.CreditCardAccountID), 3)
 
 	ds := s.Deliveries()
-	require.Len(t, ds, 2, "one delivery per refresh; a 500 is logged, not retried")
+	require.Len(t, ds, 2, "one delivery per refresh; a 500 is logged (and, WithRedelivery(), not retried)")
 	assert.Equal(t, http.StatusInternalServerError, ds[0].StatusCode)
 	rv.mu.Lock()
 	assert.Len(t, rv.bodies, 2)

@@ -108,7 +108,7 @@ func TestSDKRefreshWebhookFlow(t *testing.T) {
 func TestSDKWebhookWrongSecret(t *testing.T) {
 	const secret = "whsec_e2e"
 	events, hookURL, hc := sdkReceiver(t, secret)
-	s := quilttest.NewTestServer(t, quilttest.WithRefreshDelay(quilttest.ManualRefresh), quilttest.WithWebhook(hookURL, secret))
+	s := quilttest.NewTestServer(t, quilttest.WithRefreshDelay(quilttest.ManualRefresh), quilttest.WithWebhook(hookURL, secret), quilttest.WithRedelivery())
 	c := sdkClient(t, s)
 	refreshChecking(t, s, c)
 	receive(t, events)
@@ -148,7 +148,7 @@ func TestSDKWebhookFollowsTheFakeClock(t *testing.T) {
 	}})
 	t.Cleanup(fakeTime.Close)
 
-	s := quilttest.NewTestServer(t, quilttest.WithRefreshDelay(quilttest.ManualRefresh), quilttest.WithClock(clk.Now))
+	s := quilttest.NewTestServer(t, quilttest.WithRefreshDelay(quilttest.ManualRefresh), quilttest.WithClock(clk.Now), quilttest.WithRedelivery())
 	c := sdkClient(t, s)
 	for _, hookURL := range []string{realTime, fakeTime.URL} {
 		require.NoError(t, s.SetWebhook(hookURL, secret))

@@ -34,20 +34,20 @@ type Server struct {
 	wg      sync.WaitGroup // delayed refreshes and their deliveries
 	webhook *http.Client
 
-	mu            sync.RWMutex // guards everything below
-	closed        bool
-	st            *store
-	tokens        map[string]*session // session token → session
-	sessionToken  string              // issued at start for the default profile
-	faults        map[Route][]Fault
-	windows       map[string]*rlWindow
-	requests      []Request
-	pending       []*pendingRefresh
-	completed     int
-	deliveries    []Delivery
-	webhookURL    string
-	webhookSecret string
-	changed       chan struct{} // closed and replaced at every completion
+	mu           sync.RWMutex // guards everything below
+	closed       bool
+	st           *store
+	tokens       map[string]*session // session token → session
+	sessionToken string              // issued at start for the default profile
+	faults       map[Route][]Fault
+	windows      map[string]*rlWindow
+	requests     []Request
+	pending      []*pendingRefresh
+	completed    int
+	deliveries   []Delivery
+	subs         subscriptions // webhook subscriptions (subscriptions.go)
+	dl           deliveryState // delivery.go
+	changed      chan struct{} // closed and replaced at every completion
 }
 
 // NewServer starts a fake Quiltt API on loopback addresses (or on the
@@ -107,27 +107,29 @@ func newServer(opts []Option) (s *Server, err error) {
 	if cfg.apiKey == "" {
 		cfg.apiKey = "qltt_test_" + randomHex(16)
 	}
+	if cfg.delivery.envSecret == "" {
+		cfg.delivery.envSecret = "whsec_" + randomHex(16)
+	}
 	sc, err := loadSchemas()
 	if err != nil {
 		return nil, fmt.Errorf("quilttest: the embedded schema does not load: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s = &Server{
-		cfg:           cfg,
-		schemas:       sc,
-		apiKeyID:      "key_" + randomBase62(22),
-		ctx:           ctx,
-		cancel:        cancel,
-		webhook:       &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
-		st:            newStore(),
-		tokens:        map[string]*session{},
-		faults:        map[Route][]Fault{},
-		windows:       map[string]*rlWindow{},
-		webhookURL:    cfg.webhookURL,
-		webhookSecret: cfg.webhookSecret,
-		changed:       make(chan struct{}),
+		cfg:      cfg,
+		schemas:  sc,
+		apiKeyID: "key_" + randomBase62(22),
+		ctx:      ctx,
+		cancel:   cancel,
+		webhook:  &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
+		st:       newStore(),
+		tokens:   map[string]*session{},
+		faults:   map[Route][]Fault{},
+		windows:  map[string]*rlWindow{},
+		changed:  make(chan struct{}),
 	}
 	now := cfg.now()
+	s.setHookLocked(cfg.webhookURL, cfg.webhookSecret)
 	if err := s.st.addProfile(seedProfile()); err != nil {
 		cancel()
 		return nil, err

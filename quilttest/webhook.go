@@ -142,12 +142,22 @@ type Delivery struct {
 	Body       []byte      // the raw body sent
 	StatusCode int         // the receiver's status; 0 when no answer came
 	Err        error       // why no answer came, if so
+	// SubscriptionID is the subscription delivered to (SetWebhook's has
+	// one too).
+	SubscriptionID string
+	// Attempt counts the tries of this delivery to this subscription: 1
+	// for the first, 2 for the first redelivery (WithRedelivery), …
+	Attempt int
 }
 
 // SetWebhook sets (or, with an empty rawURL, removes) where completed
-// refreshes deliver their balance.created webhooks, as WithWebhook does.
-// It fails if rawURL is not an absolute http or https URL or secret is
-// empty; the error does not quote the secret.
+// refreshes deliver their balance.created webhooks, as WithWebhook does:
+// a shorthand for one webhook subscription to balance.created, named
+// "quilttest SetWebhook", whose deliveries are signed with secret rather
+// than the environment's (WebhookSecret). The subscription is listed by
+// the API like the others, and each call changes it in place. It fails if
+// rawURL is not an absolute http or https URL or secret is empty; the
+// error does not quote the secret.
 func (s *Server) SetWebhook(rawURL, secret string) error {
 	if rawURL != "" {
 		if err := checkWebhook(rawURL, secret); err != nil {
@@ -156,7 +166,7 @@ func (s *Server) SetWebhook(rawURL, secret string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.webhookURL, s.webhookSecret = rawURL, secret
+	s.setHookLocked(rawURL, secret)
 	return nil
 }
 

@@ -8,9 +8,13 @@
 //	go run github.com/quiltt-go/quiltt/cmd/quilttest -addr :8080
 //
 // It prints its URL, its auth URL, the API key, the profile and a session
-// token, serves the two accounts of Quiltt's balances doc page, POSTs a
-// signed balance.created delivery to -webhook-url on every completed
-// refresh, logs each request and delivery to stderr (credentials redacted),
+// token and the environment's webhook secret, serves the two accounts of
+// Quiltt's balances doc page and the webhook subscriptions API
+// (/v1/webhooks/subscriptions), POSTs a signed balance.created delivery to
+// every subscription (and to -webhook-url) on every completed refresh,
+// redelivering one that is refused or missed after 1, 2, 4, 8, 16 and 32
+// seconds, logs each request and each delivery try to stderr (credentials
+// redacted),
 // and stops on SIGINT or SIGTERM, waiting up to -shutdown-timeout for the
 // requests being served. Flags:
 //
@@ -19,7 +23,7 @@
 //	-api-key secret          the API key to accept (default: a random qltt_test_… key)
 //	-api-version date        the key's API version (default 2026-04-01)
 //	-webhook-url URL         where completed refreshes deliver balance.created
-//	-webhook-secret secret   the secret they are signed with (default $QUILTT_WEBHOOK_SECRET)
+//	-webhook-secret secret   the secret they, and deliveries to subscriptions, are signed with (default $QUILTT_WEBHOOK_SECRET, else random)
 //	-refresh-delay duration  how long after its 202 a refresh completes (default 0)
 //	-no-seed                 start without the doc page's accounts
 //	-log-limit n             requests and deliveries kept in memory (default 1000)

@@ -153,6 +153,7 @@ func TestServeInProcess(t *testing.T) {
 	assert.NotEqual(t, banner["URL"], banner["Auth URL"])
 	assert.Equal(t, quilttest.DefaultProfileID, banner["Profile ID"])
 	assert.Regexp(t, `^qltt_test_[0-9a-f]{32}$`, banner["API key"])
+	assert.Equal(t, secret, banner["Webhook secret"], "the environment's secret is -webhook-secret")
 	sdkAccounts(t, banner)
 
 	// The auth API answers on its own URL.
@@ -179,7 +180,7 @@ func TestServeInProcess(t *testing.T) {
 		require.FailNow(t, "no webhook delivery", stderr.String())
 	}
 	// The delivery is logged once the fake has the receiver's answer.
-	stderr.waitFor(t, regexp.MustCompile(`webhook POST http://127\.0\.0\.1:\d+/hooks 2\d\d`))
+	stderr.waitFor(t, regexp.MustCompile(`webhook POST http://127\.0\.0\.1:\d+/hooks 2\d\d \(try 1\)`))
 
 	cancel()
 	require.NoError(t, <-done)

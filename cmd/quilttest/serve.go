@@ -130,6 +130,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if c.webhookURL != "" {
 		opts = append(opts, quilttest.WithWebhook(c.webhookURL, c.webhookSecret))
 	}
+	if c.webhookSecret != "" {
+		opts = append(opts, quilttest.WithWebhookSecret(c.webhookSecret))
+	}
 	if c.noSeed {
 		opts = append(opts, quilttest.WithoutSeed())
 	}
@@ -172,6 +175,7 @@ func printBanner(w io.Writer, srv *quilttest.Server, c serveConfig) {
 	fmt.Fprintf(w, "Profile ID:    %s\n", srv.ProfileID())
 	fmt.Fprintf(w, "Profile UUID:  %s\n", quilttest.DefaultProfileUUID)
 	fmt.Fprintf(w, "Session token: %s\n", srv.SessionToken())
+	fmt.Fprintf(w, "Webhook secret: %s\n", srv.WebhookSecret())
 	if c.noSeed {
 		fmt.Fprintln(w, "Accounts:      none (-no-seed)")
 	} else {
@@ -180,12 +184,14 @@ func printBanner(w io.Writer, srv *quilttest.Server, c serveConfig) {
 	if c.webhookURL != "" {
 		fmt.Fprintf(w, "Webhooks:      %s, signed, on every completed refresh\n", c.webhookURL)
 	} else {
-		fmt.Fprintln(w, "Webhooks:      none (-webhook-url)")
+		fmt.Fprintln(w, "Webhooks:      to the subscriptions made at /v1/webhooks/subscriptions (or -webhook-url)")
 	}
 	fmt.Fprintln(w, "Try:")
 	fmt.Fprintf(w, "  curl -s %s/v1/graphql -u '%s:%s' -H 'Content-Type: application/json' \\\n", srv.URL(), srv.ProfileID(), srv.APIKey())
 	fmt.Fprintln(w, `    -d '{"query":"{ accounts { id name balance { current available } } }"}'`)
 	fmt.Fprintf(w, "  curl -s -X POST %s/v1/accounts/%s/balances/refresh -H 'Authorization: Bearer %s'\n", srv.URL(), quilttest.CheckingAccountID, srv.APIKey())
+	fmt.Fprintf(w, "  curl -s -X POST %s/v1/webhooks/subscriptions -H 'Authorization: Bearer %s' \\\n", srv.URL(), srv.APIKey())
+	fmt.Fprintln(w, `    -H 'Content-Type: application/json' -d '{"name":"app","targetUrl":"http://127.0.0.1:8090/hooks/quiltt","eventTypes":["balance.created"]}'`)
 	fmt.Fprintf(w, "  curl -s -X POST %s/v1/users/sessions -H 'Authorization: Bearer %s' \\\n", srv.AuthURL(), srv.APIKey())
 	fmt.Fprintf(w, "    -H 'Content-Type: application/json' -d '{\"userId\":\"%s\"}'\n", srv.ProfileID())
 	fmt.Fprintln(w, "Stop with Ctrl-C (SIGINT) or SIGTERM.")
@@ -214,7 +220,7 @@ func requestLine(r quilttest.Request) string {
 // deliveryLine is a webhook delivery as the running log shows it.
 func deliveryLine(d quilttest.Delivery) string {
 	if d.Err != nil {
-		return fmt.Sprintf("%s webhook POST %s failed: %v", d.Time.UTC().Format(time.RFC3339), d.URL, d.Err)
+		return fmt.Sprintf("%s webhook POST %s failed: %v (try %d)", d.Time.UTC().Format(time.RFC3339), d.URL, d.Err, d.Attempt)
 	}
-	return fmt.Sprintf("%s webhook POST %s %d", d.Time.UTC().Format(time.RFC3339), d.URL, d.StatusCode)
+	return fmt.Sprintf("%s webhook POST %s %d (try %d)", d.Time.UTC().Format(time.RFC3339), d.URL, d.StatusCode, d.Attempt)
 }

@@ -12,18 +12,22 @@
 // (the secret of the webhook subscription in the Quiltt Dashboard;
 // required) and serves until interrupted (Ctrl-C or SIGTERM). Quiltt must
 // be able to reach the address: put it behind your HTTPS endpoint or a
-// tunnel.
+// tunnel, and set QUILTT_WEBHOOK_URL to that public https URL: at start-up
+// the example then ensures the environment's subscription to
+// balance.created for it (quiltt.Client.EnsureWebhookSubscription: created
+// the first time, left alone or updated in place after), so that no one
+// has to set it up in the Dashboard.
 //
 // Otherwise it says so on stderr and runs against quilttest, the SDK's
-// in-process fake: it listens on a free loopback port with a generated
-// secret, has the fake deliver there, refreshes Premium Checking, prints the
+// in-process fake: it listens on a free loopback port, ensures its
+// subscription there through the SDK, verifies deliveries with the fake
+// environment's secret, refreshes Premium Checking, prints the
 // balance.created event that arrives, and exits.
 package main
 
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -45,6 +49,7 @@ import (
 const (
 	EnvWebhookAddr   = "QUILTT_WEBHOOK_ADDR"   // host:port to listen on
 	EnvWebhookSecret = "QUILTT_WEBHOOK_SECRET" // the webhook subscription's secret
+	EnvWebhookURL    = "QUILTT_WEBHOOK_URL"    // the public URL to subscribe (optional)
 	DefaultAddr      = "127.0.0.1:8080"
 	WebhookPath      = "/webhooks/quiltt"
 )
@@ -69,8 +74,10 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	defer env.Close()
 
-	addr, secret := "127.0.0.1:0", rand.Text() // fake mode: a free port, a fresh secret
-	if env.Fake == nil {
+	var addr, secret string
+	if env.Fake != nil {
+		addr, secret = "127.0.0.1:0", env.Fake.WebhookSecret() // a free port; the fake environment's secret
+	} else {
 		addr, secret = cmp.Or(getenv(EnvWebhookAddr), DefaultAddr), getenv(EnvWebhookSecret)
 		if secret == "" {
 			return fmt.Errorf("%s is unset: set it to the secret of your webhook subscription (Quiltt Dashboard)", EnvWebhookSecret)
@@ -110,9 +117,21 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	url := "http://" + ln.Addr().String() + WebhookPath
 	fmt.Fprintf(stderr, "Listening for Quiltt webhooks on %s\n", url)
 
-	if env.Fake != nil {
-		err = refreshAndReceive(ctx, env, url, secret, accepted, stderr)
-	} else {
+	// At start-up, every replica ensures the subscription that points here.
+	switch target := getenv(EnvWebhookURL); {
+	case env.Fake != nil:
+		err = ensureSubscription(ctx, env.Client, url, stderr)
+	case target != "":
+		err = ensureSubscription(ctx, env.Client, target, stderr)
+	default:
+		fmt.Fprintf(stderr, "%s is unset: not checking the webhook subscription.\n", EnvWebhookURL)
+	}
+
+	switch {
+	case err != nil:
+	case env.Fake != nil:
+		err = refreshAndReceive(ctx, env, accepted, stderr)
+	default:
 		fmt.Fprintln(stderr, "Serving until interrupted (Ctrl-C).")
 		select {
 		case <-ctx.Done():
@@ -133,13 +152,27 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	return err
 }
 
-// refreshAndReceive has the fake deliver its webhooks to url, refreshes
-// Premium Checking and waits until the handler accepted an event (at most
-// ten seconds).
-func refreshAndReceive(ctx context.Context, env *exampleenv.Env, url, secret string, accepted <-chan struct{}, stderr io.Writer) error {
-	if err := env.Fake.SetWebhook(url, secret); err != nil {
-		return err
+// ensureSubscription makes sure the environment has one subscription to
+// balance.created for target: the start-up call of every replica.
+func ensureSubscription(ctx context.Context, client *quiltt.Client, target string, stderr io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	sub, err := client.EnsureWebhookSubscription(ctx, &quiltt.WebhookSubscriptionParams{
+		Name:       "quiltt-go examples/webhooks",
+		TargetURL:  target,
+		EventTypes: []quiltt.EventType{quiltt.EventBalanceCreated},
+	})
+	if err != nil {
+		return fmt.Errorf("ensuring the webhook subscription: %w", err)
 	}
+	fmt.Fprintf(stderr, "Subscribed: %s delivers %v here.\n", sub.ID, sub.EventTypes)
+	return nil
+}
+
+// refreshAndReceive refreshes Premium Checking and waits until the handler
+// accepted the event the fake delivers to the subscription (at most ten
+// seconds).
+func refreshAndReceive(ctx context.Context, env *exampleenv.Env, accepted <-chan struct{}, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	fmt.Fprintln(stderr, "Refreshing Premium Checking: the fake delivers its balance.created event here.")

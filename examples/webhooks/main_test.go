@@ -29,6 +29,7 @@ func TestRunAgainstFake(t *testing.T) {
 
 	assert.Regexp(t, `^evt_\w+  balance.created  at \S+Z  account acct_12sf19AeKaWfukStXAL7nN  source REFRESH  current 3141.59  available —  limit —\n$`, stdout.String())
 	assert.Contains(t, stderr.String(), "running against quilttest")
+	assert.Regexp(t, `Subscribed: whsub_\w+ delivers \[balance.created\] here\.\n`, stderr.String(), "the subscription ensured at start-up")
 	assert.Regexp(t, `Listening for Quiltt webhooks on http://127\.0\.0\.1:\d+/webhooks/quiltt\n`, stderr.String())
 }
 
