@@ -2,8 +2,11 @@
 GO        ?= go
 FUZZTIME  ?= 20000x
 STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# The modules of their own beside the root one (each has its go.mod, so the
+# root's ./... does not reach them): `make side` vets, lints and race-tests each.
+SIDE_MODULES ?= otelquiltt examples/otel
 
-.PHONY: all test generate check-generated vet lint race matrix fleet fuzz-brief fuzz bench bench-stripe
+.PHONY: all test generate check-generated vet lint race side matrix fleet fuzz-brief fuzz bench bench-stripe
 
 all: test
 
@@ -29,6 +32,13 @@ lint:
 race:
 	$(GO) test -race -count=1 -timeout 8m -skip '^(TestFaultMatrix(HTTP2|HTTP1TLS)?|TestFleet)$$' ./...
 
+## side: go vet, staticcheck and race tests of each side module (SIDE_MODULES)
+side:
+	@for m in $(SIDE_MODULES); do \
+		echo "side module $$m"; \
+		(cd $$m && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -race -count=1 -timeout 5m ./...) || exit 1; \
+	done
+
 ## matrix: the fault matrices (every operation against every fault, HTTP/1.1, HTTP/2, TLS), with their summary lines
 matrix:
 	@scripts/matrix.sh
@@ -45,8 +55,8 @@ fuzz-brief:
 fuzz:
 	@FUZZTIME=$${FUZZTIME_LONG:-5m} scripts/fuzz.sh
 
-## test: vet, generated-code check, staticcheck, race tests, the fault matrix, the fleet simulation, brief fuzzing
-test: vet check-generated lint race matrix fleet fuzz-brief
+## test: vet, generated-code check, staticcheck, race tests, the side modules, the fault matrix, the fleet simulation, brief fuzzing
+test: vet check-generated lint race side matrix fleet fuzz-brief
 
 ## bench: every benchmark beside its baseline; writes BENCHMARKS.md
 bench:
