@@ -81,6 +81,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c := &Client{p: newPipeline(&cfg)}
 	c.setGraphQLAuth()
 	warnUnknownAPIVersion(c.p.logger, cfg.apiVersion)
+	logClientPieces(c.p.logger, c.p.limiter, c.p.fresh.lock)
 	return c, nil
 }
 

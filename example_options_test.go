@@ -44,6 +44,7 @@ func ExampleWithLogger() {
 		log.Fatal(err)
 	}
 	// Output:
+	// level=INFO msg="quiltt: client pieces" limiter.kind=*rate.Limiter limiter.name="25/s burst 1" refresh_lock.kind=*quiltt.MemoryRefreshLock
 	// level=DEBUG msg="quiltt: answer" op=RefreshBalance kind=trigger method=POST path=/v1/accounts/acct_12sf19AeKaWfukStXAL7nN/balances/refresh attempt=1 status=202 reason=success
 }
 

@@ -130,3 +130,33 @@ func ExampleClient_RefreshBalances() {
 	// acct_404 failed: true
 	// 1 of 3 failed
 }
+
+// Progress reports each result as it lands, one call at a time, so a long
+// job can show how far it has come.
+func ExampleClient_RefreshBalances_progress() {
+	srv := fakeQuiltt()
+	defer srv.Close()
+	client, err := quiltt.NewClient(quiltt.WithAPIKey("qltt_example_secret"), quiltt.WithBaseURL(srv.URL))
+	if err != nil {
+		panic(err)
+	}
+	defer client.CloseIdleConnections()
+
+	ids := []string{"acct_1", "acct_2", "acct_404"}
+	_, err = client.RefreshBalances(context.Background(), ids, &quiltt.RefreshBalancesOptions{
+		Concurrency: 1, // one at a time, so that this example prints in a fixed order
+		Progress: func(p quiltt.RefreshProgress) {
+			status := "accepted"
+			if p.Result.Err != nil {
+				status = "failed"
+			}
+			fmt.Printf("[%d/%d] %s %s\n", p.Done, p.Total, p.Result.AccountID, status)
+		},
+	})
+	fmt.Println("all accepted:", err == nil)
+	// Output:
+	// [1/3] acct_1 accepted
+	// [2/3] acct_2 accepted
+	// [3/3] acct_404 failed
+	// all accepted: false
+}

@@ -130,6 +130,7 @@ func ExampleNewWebhookHandlerWithLogger() {
 	handler.ServeHTTP(w, exampleDelivery("whsec_example"))
 	fmt.Print(w.Code, " ", w.Body.String())
 	// Output:
+	// level=INFO msg="quiltt: webhook handler pieces" claim_store.kind=*quiltt.MemoryClaimStore
 	// level=ERROR msg="quiltt: webhook callback failed" event=evt_12wkam1rFDQg0m8OLObJM1 type=balance.created status=500 reason="callback failed; will be retried" error="ledger unavailable"
 	// 500 callback failed; will be retried
 }

@@ -1,6 +1,7 @@
 package quiltt
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,74 +11,71 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/Khan/genqlient/graphql"
+	"github.com/quiltt-go/quiltt/internal/answer"
 	gql "github.com/quiltt-go/quiltt/internal/graphql"
 	"github.com/quiltt-go/quiltt/internal/jsonscan"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/vektah/gqlparser/v2"
-	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// TestAnswerShapesMatchQueries checks answerShapes against the queries
-// genqlient generated and the schema slice: the same fields, in the same
-// order, with the schema's nullability and kinds. A field added to
-// balances.graphql without its shape fails here.
-func TestAnswerShapesMatchQueries(t *testing.T) {
-	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphql", Input: Schema()})
-	require.NoError(t, err)
-	queries := map[string]string{
+// The SDK's operations, as the client reads them (graphql.go).
+var answerShapes = func() map[string]*answer.Operation {
+	schema, err := answerSchema()
+	if err != nil {
+		panic(err)
+	}
+	ops := map[string]*answer.Operation{}
+	for name, query := range map[string]string{
 		"Accounts":       gql.Accounts_Operation,
 		"Account":        gql.Account_Operation,
 		"AccountBalance": gql.AccountBalance_Operation,
+	} {
+		if ops[name], err = schema.Operation(query, name); err != nil {
+			panic(err)
+		}
 	}
-	require.Len(t, answerShapes, len(queries))
-	for name, query := range queries {
-		doc, errs := gqlparser.LoadQueryWithRules(schema, query, nil) // nil: the specification's rules
-		require.Empty(t, errs, name)
-		op := doc.Operations.ForName(name)
-		require.NotNil(t, op, name)
-		s := answerShapes[name]
-		require.NotNil(t, s, name)
-		compareSelection(t, name, op.SelectionSet, s, true)
+	return ops
+}()
+
+type (
+	answerErrors  = answer.Errors
+	invalidAnswer = answer.Invalid
+)
+
+// decodeAnswer does to raw what an answer to op meets in the client:
+// answer.Check, then genqlient's decode (graphql.Client.MakeRequest: a
+// json.Decoder over the answer into a graphql.Response), then the mapping
+// of makeRequest.
+func decodeAnswer(raw []byte, op *answer.Operation, data any) error {
+	c, err := answer.Check(raw, op)
+	if err != nil {
+		return err
 	}
+	body := io.MultiReader(strings.NewReader(`{"data":`), bytes.NewReader(c.Data), strings.NewReader(`}`))
+	if err := json.NewDecoder(body).Decode(&graphql.Response{Data: data}); err != nil {
+		zero(data)
+		return &answer.Invalid{Problem: "data: ", Cause: err, Errs: c.Errors}
+	}
+	if c.Errors != nil {
+		return c.Errors
+	}
+	return nil
 }
 
-func compareSelection(t *testing.T, at string, set ast.SelectionSet, s *shape, root bool) {
-	t.Helper()
-	require.Equal(t, vObject, s.kind, at)
-	require.Len(t, s.fields, len(set), at)
-	require.LessOrEqual(t, len(s.fields), 64, "%s: the checker's seen-set is a uint64", at)
-	for i, sel := range set {
-		f, ok := sel.(*ast.Field)
-		require.True(t, ok, "%s: only plain fields", at)
-		sf := s.fields[i]
-		where := at + "." + f.Alias
-		assert.Equal(t, f.Alias, sf.name, where)
-		assert.Equal(t, f.Alias, s.names[i], where)
-		assert.Equal(t, f.Definition.Type.NonNull, sf.nonNull, "%s: nullability", where)
-		assert.Equal(t, root, sf.required, "%s: only root fields are required when nullable", where)
-		typ, r := f.Definition.Type, sf.ref
-		if typ.Elem != nil {
-			require.Equal(t, vList, r.kind, where)
-			assert.Equal(t, root && f.Alias == "accounts", r.counted, "%s: counted", where)
-			typ, r = typ.Elem, *r.elem
-			assert.Equal(t, typ.NonNull, r.nonNull, "%s: element nullability", where)
-		}
-		def := f.Definition.Type.Name()
-		switch {
-		case len(f.SelectionSet) > 0:
-			compareSelection(t, where, f.SelectionSet, r.shape, false)
-		case def == "Float":
-			assert.Equal(t, vNumber, r.kind, where)
-		case def == "Boolean":
-			assert.Equal(t, vBool, r.kind, where)
-		case def == "JSON":
-			assert.Equal(t, vAny, r.kind, where)
-		default: // ID, String, enums, DateTime, Date
-			assert.Equal(t, vString, r.kind, where)
-		}
+// answerLayout is what TestAnswerDepthAgreesWithDecoder and
+// BenchmarkAnswerScan read of a checked answer.
+type answerLayout struct{ accounts int }
+
+func checkAnswer(raw []byte, op *answer.Operation) (answerLayout, error) {
+	c, err := answer.Check(raw, op)
+	if err != nil {
+		return answerLayout{}, err
 	}
+	return answerLayout{accounts: c.Objects}, nil
 }
+
+func readAnswer(resp *http.Response) ([]byte, error) { return answer.Read(resp, maxResponseBody) }
 
 // The fields the schema marks non-null in each selection, for building
 // answers below.
@@ -160,7 +158,7 @@ func TestDecodeAnswerRefusesIncompleteAnswers(t *testing.T) {
 			var inv *invalidAnswer
 			require.ErrorAs(t, err, &inv)
 			assert.Contains(t, inv.Error(), tc.says)
-			assert.Empty(t, inv.errs)
+			assert.Empty(t, inv.Errs)
 			assert.Zero(t, reflectElem(data), "nothing half-decoded is left behind")
 			e := graphQLError(tc.op, err, false, nil)
 			assert.ErrorIs(t, e, ErrInvalidResponse)
@@ -271,7 +269,7 @@ func TestDecodeAnswerPartialData(t *testing.T) {
 			var inv *invalidAnswer
 			require.ErrorAs(t, err, &inv)
 			assert.Contains(t, inv.Error(), "accounts.0.balance.at is null")
-			require.Len(t, inv.errs, 1, "the errors[] are kept for the caller")
+			require.Len(t, inv.Errs, 1, "the errors[] are kept for the caller")
 			assert.Zero(t, reflectElem(data))
 
 			e := graphQLError("Accounts", err, true, nil)
@@ -288,7 +286,7 @@ func TestDecodeAnswerPartialData(t *testing.T) {
 		var inv *invalidAnswer
 		require.ErrorAs(t, err, &inv)
 		assert.Contains(t, inv.Error(), "account.name is missing")
-		assert.Len(t, inv.errs, 1)
+		assert.Len(t, inv.Errs, 1)
 	})
 	t.Run("errors without data", func(t *testing.T) {
 		data, err := decodeOp("Accounts", `{`+errAt(`["accounts"]`)+`}`)
@@ -315,7 +313,7 @@ func TestDecodeAnswerCapsAccounts(t *testing.T) {
 	require.ErrorAs(t, err, &inv)
 	assert.Contains(t, inv.Error(), "errors[] holds more than 10000 entries")
 
-	long := `{"errors":[{"message":"m","path":[` + strings.TrimSuffix(strings.Repeat(`0,`, maxErrorPath+1), ",") + `]}]}`
+	long := `{"errors":[{"message":"m","path":[` + strings.TrimSuffix(strings.Repeat(`0,`, 32+1), ",") + `]}]}`
 	_, err = decodeOp("Accounts", long)
 	require.ErrorAs(t, err, &inv)
 	assert.Contains(t, inv.Error(), "path longer than 32")

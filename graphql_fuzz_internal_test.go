@@ -5,11 +5,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	gql "github.com/quiltt-go/quiltt/internal/graphql"
-	"github.com/quiltt-go/quiltt/internal/jsonscan"
 	"github.com/stretchr/testify/require"
 )
 
@@ -69,45 +67,6 @@ func FuzzDecodeAnswer(f *testing.F) {
 			}
 		default:
 			t.Fatalf("unexpected error type %T: %v", err, err)
-		}
-	})
-}
-
-// FuzzKeyIndex checks that the checker matches a key to a field exactly as
-// encoding/json does: unquoted, then exactly or case-folded.
-func FuzzKeyIndex(f *testing.F) {
-	for _, k := range []string{`id`, `ID`, `\u0069d`, `\u212aind`, `\u017Fource`, `ſource`, `\ud83d\ude00id`, `\ud800id`, `transactedFirstOn`, `TRANSACTEDFIRSTON`, `x\"y`, `\\n`, "caf\xe9"} {
-		f.Add(k)
-	}
-	names := accountShape.names
-	f.Fuzz(func(t *testing.T, key string) {
-		quoted := []byte(`"` + key + `"`)
-		sc := jsonscan.Scanner{Buf: quoted}
-		start, end, escaped, err := sc.String()
-		if err != nil || sc.Pos != len(quoted) {
-			return // not one JSON string
-		}
-		var s string
-		if err := json.Unmarshal(quoted, &s); err != nil {
-			t.Fatalf("%q: the scanner accepts, encoding/json says %v", quoted, err)
-		}
-		want := -1
-		for i, n := range names {
-			if s == n {
-				want = i
-				break
-			}
-		}
-		if want < 0 {
-			for i, n := range names {
-				if strings.EqualFold(s, n) {
-					want = i
-					break
-				}
-			}
-		}
-		if got := keyIndex(quoted, start, end, escaped, names, 0); got != want {
-			t.Fatalf("%q: field %d, encoding/json's %d", quoted, got, want)
 		}
 	})
 }

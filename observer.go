@@ -27,8 +27,10 @@ import (
 // function returned by a Start method is not called.
 type Observer interface {
 	// StartOperation is called when a public call of the Client begins
-	// (Accounts, RefreshBalance, RefreshAndWait, IssueSessionToken, …),
-	// before anything is sent. The context it returns is the one the
+	// (Accounts, RefreshBalance, RefreshAndWait, IssueSessionToken, …;
+	// "GraphQL" for a request made through GraphQL(); each page that
+	// WebhookSubscriptions reads is one operation), before anything is
+	// sent. The context it returns is the one the
 	// operation's requests carry: a span started there is the parent of
 	// each attempt, and of whatever the user's own transport records. The
 	// function it returns is called once when the operation ends.

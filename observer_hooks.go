@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
+
 	"github.com/quiltt-go/quiltt/internal/retry"
 	"github.com/quiltt-go/quiltt/internal/transport"
 )
@@ -84,11 +86,12 @@ type callObs struct {
 	header     http.Header // what the observer added to the attempt's headers
 }
 
-// observeRequest joins r to the operation ctx carries, or starts one for it.
-// Without an observer it returns ctx and nil, whose methods do nothing.
-func (p *pipeline) observeRequest(ctx context.Context, r *request) (context.Context, *callObs) {
+// observeRequest joins r, sent as req, to the operation ctx carries, or
+// starts one for it, and returns req with the operation's context. Without
+// an observer it returns ctx, req and nil, whose methods do nothing.
+func (p *pipeline) observeRequest(ctx context.Context, r *request, req *retryablehttp.Request) (context.Context, *retryablehttp.Request, *callObs) {
 	if p.observer == nil {
-		return ctx, nil
+		return ctx, req, nil
 	}
 	o := &callObs{obs: p.observer, r: r}
 	o.scope, _ = ctx.Value(opKey{}).(*opScope)
@@ -102,7 +105,7 @@ func (p *pipeline) observeRequest(ctx context.Context, r *request) (context.Cont
 	} else {
 		o.host = strings.Trim(r.endpoint.Host(), "[]")
 	}
-	return ctx, o
+	return ctx, req.WithContext(ctx), o
 }
 
 // done records how the request ended, and ends its own operation.
@@ -123,7 +126,7 @@ func (o *callObs) done(err *error) {
 func (o *callObs) startAttempt(ctx context.Context, n int) {
 	o.attempt, o.start = n, time.Now()
 	a := AttemptInfo{
-		Operation:     o.r.op,
+		Operation:     o.scope.name,
 		Method:        o.r.method,
 		ServerAddress: o.host,
 		ServerPort:    o.port,
@@ -162,7 +165,7 @@ func (o *callObs) retry(ctx context.Context, n int, resp *http.Response, wait ti
 	if o == nil {
 		return
 	}
-	r := RetryInfo{Operation: o.r.op, Reason: RetryNetworkError, Attempt: n, Wait: wait}
+	r := RetryInfo{Operation: o.scope.name, Reason: RetryNetworkError, Attempt: n, Wait: wait}
 	if resp != nil {
 		r.StatusCode = resp.StatusCode
 		switch resp.StatusCode {
@@ -236,7 +239,7 @@ type observedLimiter struct {
 func (l observedLimiter) Wait(ctx context.Context) error {
 	start := time.Now()
 	err := l.l.Wait(ctx)
-	l.o.obs.LimiterWait(ctx, LimiterWaitInfo{Operation: l.o.r.op, Wait: time.Since(start), Err: err})
+	l.o.obs.LimiterWait(ctx, LimiterWaitInfo{Operation: l.o.scope.name, Wait: time.Since(start), Err: err})
 	return err
 }
 

@@ -196,9 +196,13 @@ func WithRetryWait(min, max time.Duration) Option {
 // WithLogger sets where the client logs: one debug record per attempt (op,
 // method, path, attempt, status or error, and why it is or is not retried),
 // one info record per retry and per retry given up because its wait would
-// pass the one-minute cap or the context's deadline (with the wait), and the
-// warnings WithAPIVersion and FreshBalance write; never a header value, a
-// body or a credential. The client is silent by default and when l is nil.
+// pass the one-minute cap or the context's deadline (with the wait), the
+// warnings WithAPIVersion and FreshBalance write, and, once at NewClient,
+// an info record "quiltt: client pieces" of the limiter and refresh lock in
+// use (each one's Go type as its kind, and the value of its Name() string
+// method as its name when it has one: the redisstore pieces name their
+// Redis key or prefix), so that a replica shows whether it shares the
+// fleet's; never a header value, a body or a credential. The client is silent by default and when l is nil.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = l

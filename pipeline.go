@@ -136,26 +136,32 @@ type request struct {
 // drainAndClose when it needs none of it. Anything
 // else is an *Error (a non-2xx answer) or a *TransportError (no answer, or a
 // nil ctx: Err wraps ErrNilContext, and nothing was sent).
-func (p *pipeline) do(ctx context.Context, r *request) (_ *http.Response, err error) {
+func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 	if ctx == nil {
 		return nil, p.nilContext(r)
 	}
-	ctx, obs := p.observeRequest(ctx, r)
-	defer obs.done(&err)
-	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.URL(r.path), seed: rand.Uint64(), info: callInfoFrom(ctx), obs: obs}
 	var body any
 	if r.body != nil {
 		body = r.body
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, c.url, body)
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, r.endpoint.URL(r.path), body)
 	if err != nil {
 		return nil, errorf("%s: building the request: %w", r.op, err)
 	}
-	req.Header.Set("User-Agent", p.userAgent)
-	req.Header.Set("Accept", "application/json")
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return p.send(ctx, r, req)
+}
+
+// send runs req, built for r (by do, or by genqlient's client for a
+// GraphQL call), through the retry loop, with the SDK's headers.
+func (p *pipeline) send(ctx context.Context, r *request, req *retryablehttp.Request) (_ *http.Response, err error) {
+	ctx, req, obs := p.observeRequest(ctx, r, req)
+	defer obs.done(&err)
+	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.URL(r.path), seed: rand.Uint64(), info: callInfoFrom(ctx), obs: obs}
+	req.Header.Set("User-Agent", p.userAgent)
+	req.Header.Set("Accept", "application/json")
 	if p.apiVersion != "" {
 		req.Header.Set("Quiltt-Version", p.apiVersion)
 	}

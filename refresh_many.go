@@ -20,6 +20,30 @@ type RefreshBalancesOptions struct {
 	// Concurrency bounds the refreshes in flight, 1 to 1000;
 	// DefaultRefreshConcurrency when zero.
 	Concurrency int
+
+	// Progress, when set, is called with each result as it lands, for a
+	// long list to show how far it has come. Its order guarantees:
+	//   - it is called once per distinct account, Total times in all,
+	//     with Done counting 1, 2, … Total;
+	//   - calls never overlap: each returns before the next begins, so
+	//     Progress needs no lock of its own;
+	//   - results come in the order they land, not the order of
+	//     accountIDs (Index says where each stands in the returned
+	//     slice); the refreshes never sent because ctx ended come last;
+	//   - every call has returned before RefreshBalances returns.
+	// It runs on the goroutine of the refresh that landed, which holds
+	// its concurrency slot meanwhile: keep it short (hand the result to
+	// a channel or a log), or it slows the refreshes behind it.
+	Progress func(RefreshProgress)
+}
+
+// RefreshProgress is one landed result of RefreshBalances, as
+// RefreshBalancesOptions.Progress sees it.
+type RefreshProgress struct {
+	Result RefreshResult
+	Index  int // the result's index in the slice RefreshBalances returns
+	Done   int // results landed so far, this one included: 1 to Total
+	Total  int // distinct accounts
 }
 
 // RefreshResult is the outcome of one account's refresh in RefreshBalances.
@@ -78,6 +102,10 @@ func (c *Client) RefreshBalances(ctx context.Context, accountIDs []string, opts 
 		return nil, errorf("%s: %w", op, ErrNilContext)
 	}
 	workers := DefaultRefreshConcurrency
+	var progress func(RefreshProgress)
+	if opts != nil {
+		progress = opts.Progress
+	}
 	if opts != nil && opts.Concurrency != 0 {
 		if opts.Concurrency < 0 || opts.Concurrency > maxRefreshConcurrency {
 			return nil, errorf("%s: Concurrency %d is outside 1..%d", op, opts.Concurrency, maxRefreshConcurrency)
@@ -94,20 +122,25 @@ func (c *Client) RefreshBalances(ctx context.Context, accountIDs []string, opts 
 		}
 	}
 
+	landed := progressReporter{fn: progress, total: len(results)}
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
 	notStarted := 0
 	for i := range results {
 		if err := acquire(ctx, sem); err != nil {
+			notStarted = len(results) - i
+			wg.Wait() // those in flight land first
 			for j := i; j < len(results); j++ {
 				results[j].Err = errorf("%s %s: not sent: %w", op, results[j].AccountID, err)
+				landed.report(j, results[j])
 			}
-			notStarted = len(results) - i
 			break
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			results[i].Err = c.refresh(ctx, op, results[i].AccountID)
+			err := c.refresh(ctx, op, results[i].AccountID)
+			results[i].Err = err
+			landed.report(i, RefreshResult{AccountID: results[i].AccountID, Err: err})
 		})
 	}
 	wg.Wait()
@@ -123,6 +156,25 @@ func (c *Client) RefreshBalances(ctx context.Context, accountIDs []string, opts 
 		return results, nil
 	}
 	return results, summary
+}
+
+// progressReporter calls RefreshBalancesOptions.Progress one result at a
+// time, counting them; a nil fn reports nothing.
+type progressReporter struct {
+	fn    func(RefreshProgress)
+	total int
+	mu    sync.Mutex
+	done  int
+}
+
+func (p *progressReporter) report(index int, r RefreshResult) {
+	if p.fn == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	p.fn(RefreshProgress{Result: r, Index: index, Done: p.done, Total: p.total})
 }
 
 // acquire takes a slot of sem, or returns ctx's error once ctx has ended,

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -116,13 +117,17 @@ type WebhookHandler struct {
 	// redeliveries skipped; zero or negative means DefaultClaimRetention.
 	ClaimRetention time.Duration
 	// Logger receives one record per refused or failed delivery (never a
-	// secret, never the body); nil means slog.Default(). Pass
-	// slog.New(slog.DiscardHandler) to silence it.
+	// secret, never the body), and at the first delivery one info record
+	// of the claim store in use (its type, and its Name() if it has one);
+	// nil means slog.Default(). Pass slog.New(slog.DiscardHandler) to
+	// silence it.
 	Logger *slog.Logger
 	// Observer, when set, sees each delivery: its answer, its events'
 	// types, its claims (never the body, a record or a secret). See
 	// Observer.StartWebhook.
 	Observer Observer
+
+	piecesLogged sync.Once // the record of the pieces in use
 }
 
 // The plain-text reasons the handler answers with, for a person reading
@@ -153,6 +158,7 @@ const (
 
 // serve verifies, decodes and handles one delivery, for ServeHTTP.
 func (h *WebhookHandler) serve(w http.ResponseWriter, r *http.Request) {
+	h.logPieces()
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		h.answer(w, r, http.StatusMethodNotAllowed, reasonMethod, slog.LevelWarn, msgRefused, nil, slog.String("method", r.Method))

@@ -3,6 +3,7 @@ module github.com/quiltt-go/quiltt/otelquiltt
 go 1.26.0
 
 require (
+	github.com/Khan/genqlient v0.8.1
 	github.com/quiltt-go/quiltt v0.0.0-00010101000000-000000000000
 	github.com/shopspring/decimal v1.6.0
 	github.com/stretchr/testify v1.12.1
@@ -15,7 +16,6 @@ require (
 )
 
 require (
-	github.com/Khan/genqlient v0.8.1 // indirect
 	github.com/agnivade/levenshtein v1.2.2 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Khan/genqlient/graphql"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,10 +61,29 @@ func TestEveryOperationIsObserved(t *testing.T) {
 	require.NoError(t, r.client.RevokeSessionToken(ctx, session.Token()))
 	_, err = r.client.IntrospectAPIKey(ctx)
 	require.NoError(t, err)
+	var data struct{ Accounts []struct{ ID string } }
+	require.NoError(t, r.client.GraphQL().MakeRequest(ctx, &graphql.Request{Query: "query MyAccounts { accounts { id } }", OpName: "MyAccounts"}, &graphql.Response{Data: &data}))
+	require.NotEmpty(t, data.Accounts)
+	params := &quiltt.WebhookSubscriptionParams{Name: "otel", TargetURL: "https://hooks.example.com/quiltt", EventTypes: []quiltt.EventType{quiltt.EventBalanceCreated}}
+	sub, err := r.client.CreateWebhookSubscription(ctx, params)
+	require.NoError(t, err)
+	_, err = r.client.WebhookSubscription(ctx, sub.ID)
+	require.NoError(t, err)
+	params.Name = "otel, renamed"
+	_, err = r.client.UpdateWebhookSubscription(ctx, sub.ID, params)
+	require.NoError(t, err)
+	_, err = r.client.EnsureWebhookSubscription(ctx, params)
+	require.NoError(t, err)
+	for _, err := range r.client.WebhookSubscriptions(ctx) {
+		require.NoError(t, err)
+	}
+	require.NoError(t, r.client.DeleteWebhookSubscription(ctx, sub.ID))
 
 	host := strings.Split(strings.TrimPrefix(r.srv.URL(), "http://"), ":")[0]
 	for _, op := range []string{"Accounts", "Account", "RefreshBalance", "RefreshAndWait", "RefreshBalances", "FreshBalance",
-		"IssueSessionToken", "IntrospectSessionToken", "RevokeSessionToken", "IntrospectAPIKey"} {
+		"IssueSessionToken", "IntrospectSessionToken", "RevokeSessionToken", "IntrospectAPIKey", "GraphQL",
+		"CreateWebhookSubscription", "WebhookSubscription", "UpdateWebhookSubscription", "EnsureWebhookSubscription",
+		"WebhookSubscriptions", "DeleteWebhookSubscription"} {
 		span := r.one(t, "quiltt."+op)
 		assert.Equal(t, trace.SpanKindClient, span.SpanKind(), op)
 		assert.Equal(t, codes.Unset, span.Status().Code, op)

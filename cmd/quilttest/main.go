@@ -3,9 +3,20 @@
 // and manual tests, as stripe-mock serves Stripe users; and signs webhook
 // deliveries for testing one's own endpoint.
 //
-// Serve the fake (the API and, on a second listener, the auth API):
+// Serve the fake (the API and, on a second listener, the auth API), on
+// loopback only (127.0.0.1:8080 and :8081) unless -addr says otherwise:
 //
-//	go run github.com/quiltt-go/quiltt/cmd/quilttest -addr :8080
+//	go install github.com/quiltt-go/quiltt/cmd/quilttest@latest && quilttest
+//
+// (from a clone: go build -o bin/quilttest ./cmd/quilttest && bin/quilttest).
+// Build it and run the binary (or "exec go run …" from a shell script):
+// "go run" starts the built server as its child and, stopped by SIGTERM
+// sent to its own PID, leaves that child serving. Ctrl-C in a terminal
+// reaches both.
+//
+// The banner ends with the export lines that point the SDK's examples at
+// the fake (QUILTT_BASE_URL, QUILTT_AUTH_URL, QUILTT_API_KEY_SECRET,
+// QUILTT_PROFILE_ID, QUILTT_WEBHOOK_SECRET).
 //
 // It prints its URL, its auth URL, the API key, the profile and a session
 // token and the environment's webhook secret, serves the two accounts of
@@ -18,7 +29,7 @@
 // and stops on SIGINT or SIGTERM, waiting up to -shutdown-timeout for the
 // requests being served. Flags:
 //
-//	-addr host:port          the API (default localhost:8080)
+//	-addr host:port          the API (default 127.0.0.1:8080, loopback only)
 //	-auth-addr host:port     the auth API (default: -addr's host, its port + 1; port 0 stays 0)
 //	-api-key secret          the API key to accept (default: a random qltt_test_… key)
 //	-api-version date        the key's API version (default 2026-04-01)
@@ -31,7 +42,7 @@
 //
 // Sign a delivery for one's own endpoint:
 //
-//	go run github.com/quiltt-go/quiltt/cmd/quilttest sign -secret whsec_… -body event.json [-url URL] [-timestamp unix]
+//	go run github.com/quiltt-go/quiltt/cmd/quilttest sign -secret whsec_… -body testdata/webhook/balance_created_event.json [-url URL] [-timestamp unix]
 //
 // prints the Quiltt-Signature and Quiltt-Timestamp headers and a ready curl
 // command line. The body is read from -body, or from stdin without it (or

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -253,7 +254,18 @@ func TestServeFlags(t *testing.T) {
 		func(k string) string { return map[string]string{envWebhookSecret: "whsec_env"}[k] })
 	require.NoError(t, err)
 	assert.Equal(t, "whsec_env", c.webhookSecret, "the secret from the environment")
-	assert.Equal(t, "localhost:8081", c.authAddr)
+	assert.Equal(t, "127.0.0.1:8081", c.authAddr)
+
+	// Without -addr both listeners are on loopback only: the printed API
+	// key serves no one else on the network.
+	for name, addr := range map[string]string{"-addr": c.addr, "-auth-addr": c.authAddr} {
+		host, _, err := net.SplitHostPort(addr)
+		require.NoError(t, err, name)
+		ip := net.ParseIP(host)
+		if assert.NotNil(t, ip, "%s defaults to %q, not an IP address", name, addr) {
+			assert.True(t, ip.IsLoopback(), "%s defaults to %q, not loopback", name, addr)
+		}
+	}
 
 	for addr, want := range map[string]string{"localhost:8080": "localhost:8081", ":0": ":0", "127.0.0.1:0": "127.0.0.1:0", "[::1]:9000": "[::1]:9001"} {
 		got, err := nextPort(addr)

@@ -19,6 +19,10 @@ import (
 // from, so that a secret need not appear in the process list.
 const envWebhookSecret = "QUILTT_WEBHOOK_SECRET"
 
+// defaultAddr is -addr's default: loopback only, so that the printed API key
+// serves no one else on the network.
+const defaultAddr = "127.0.0.1:8080"
+
 // serveConfig is the server's flags.
 type serveConfig struct {
 	addr, authAddr  string
@@ -36,7 +40,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 	var c serveConfig
 	fs := flag.NewFlagSet("quilttest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", "localhost:8080", "`host:port` of the API")
+	fs.StringVar(&c.addr, "addr", defaultAddr, "`host:port` of the API (default: loopback only)")
 	fs.StringVar(&c.authAddr, "auth-addr", "", "`host:port` of the auth API (default: -addr's host, its port + 1)")
 	fs.StringVar(&c.apiKey, "api-key", "", "the API key `secret` to accept (default: a random one)")
 	fs.StringVar(&c.apiVersion, "api-version", quilttest.DefaultAPIVersion, "the API key's `version`")
@@ -186,12 +190,16 @@ func printBanner(w io.Writer, srv *quilttest.Server, c serveConfig) {
 	} else {
 		fmt.Fprintln(w, "Webhooks:      to the subscriptions made at /v1/webhooks/subscriptions (or -webhook-url)")
 	}
+	fmt.Fprintln(w, "Point the SDK's examples at it (go run ./examples/balances, from a clone of the SDK):")
+	fmt.Fprintf(w, "  export QUILTT_BASE_URL=%s QUILTT_AUTH_URL=%s\n", srv.URL(), srv.AuthURL())
+	fmt.Fprintf(w, "  export QUILTT_API_KEY_SECRET=%s QUILTT_PROFILE_ID=%s\n", srv.APIKey(), srv.ProfileID())
+	fmt.Fprintf(w, "  export QUILTT_WEBHOOK_SECRET=%s\n", srv.WebhookSecret())
 	fmt.Fprintln(w, "Try:")
 	fmt.Fprintf(w, "  curl -s %s/v1/graphql -u '%s:%s' -H 'Content-Type: application/json' \\\n", srv.URL(), srv.ProfileID(), srv.APIKey())
 	fmt.Fprintln(w, `    -d '{"query":"{ accounts { id name balance { current available } } }"}'`)
 	fmt.Fprintf(w, "  curl -s -X POST %s/v1/accounts/%s/balances/refresh -H 'Authorization: Bearer %s'\n", srv.URL(), quilttest.CheckingAccountID, srv.APIKey())
 	fmt.Fprintf(w, "  curl -s -X POST %s/v1/webhooks/subscriptions -H 'Authorization: Bearer %s' \\\n", srv.URL(), srv.APIKey())
-	fmt.Fprintln(w, `    -H 'Content-Type: application/json' -d '{"name":"app","targetUrl":"http://127.0.0.1:8090/hooks/quiltt","eventTypes":["balance.created"]}'`)
+	fmt.Fprintln(w, `    -H 'Content-Type: application/json' -d '{"name":"app","targetUrl":"http://127.0.0.1:9000/webhooks/quiltt","eventTypes":["balance.created"]}'`)
 	fmt.Fprintf(w, "  curl -s -X POST %s/v1/users/sessions -H 'Authorization: Bearer %s' \\\n", srv.AuthURL(), srv.APIKey())
 	fmt.Fprintf(w, "    -H 'Content-Type: application/json' -d '{\"userId\":\"%s\"}'\n", srv.ProfileID())
 	fmt.Fprintln(w, "Stop with Ctrl-C (SIGINT) or SIGTERM.")

@@ -25,7 +25,7 @@ func runSign(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv fu
 	fs.SetOutput(stderr)
 	secret := fs.String("secret", "", "the webhook `secret` (default $"+envWebhookSecret+")")
 	bodyPath := fs.String("body", "-", "`file` holding the delivery's body; - for stdin")
-	target := fs.String("url", "http://localhost:9000/hooks", "the endpoint `URL` the curl line posts to")
+	target := fs.String("url", "http://127.0.0.1:9000/webhooks/quiltt", "the endpoint `URL` the curl line posts to")
 	unix := fs.Int64("timestamp", 0, "the Quiltt-Timestamp, in Unix `seconds` (default now)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: quilttest sign -secret whsec_… [-body file.json] [-url URL] [-timestamp unix]\n"+

@@ -9,6 +9,10 @@
 // API; otherwise it says so on stderr and reads quilttest, the SDK's
 // in-process fake, seeded with the two accounts of Quiltt's balances doc
 // page. No network and no credentials are needed then.
+//
+// QUILTT_BASE_URL and QUILTT_AUTH_URL point it at another API and auth host
+// than Quiltt's, such as the standalone fake: run cmd/quilttest and export
+// the four variables its banner prints (see the README).
 package main
 
 import (

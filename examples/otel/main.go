@@ -13,6 +13,12 @@
 //
 // QUILTT_OTEL_ADDR sets the address to listen on (127.0.0.1:9464 by
 // default; the webhook deliveries of the fake arrive there too).
+//
+// With QUILTT_API_KEY_SECRET and QUILTT_PROFILE_ID set it reads the
+// Profile's accounts from the API at QUILTT_BASE_URL (and checks the key at
+// QUILTT_AUTH_URL), Quiltt's own hosts when those are unset, such as the
+// standalone fake cmd/quilttest prints: no refresh (it is billable), no
+// webhook. Setting a URL without the key and the Profile is an error.
 package main
 
 import (
@@ -43,16 +49,20 @@ import (
 	"github.com/quiltt-go/quiltt/quilttest"
 )
 
-// The environment variable that sets the address, and its default.
+// The environment variables the example reads, and the default address.
 const (
-	EnvAddr     = "QUILTT_OTEL_ADDR"
-	DefaultAddr = "127.0.0.1:9464"
-	WebhookPath = "/webhooks/quiltt"
+	EnvAddr      = "QUILTT_OTEL_ADDR"
+	EnvAPIKey    = "QUILTT_API_KEY_SECRET"
+	EnvProfileID = "QUILTT_PROFILE_ID"
+	EnvBaseURL   = "QUILTT_BASE_URL"
+	EnvAuthURL   = "QUILTT_AUTH_URL"
+	DefaultAddr  = "127.0.0.1:9464"
+	WebhookPath  = "/webhooks/quiltt"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, cmp.Or(os.Getenv(EnvAddr), DefaultAddr), os.Stdout, os.Stderr, nil)
+	err := run(ctx, os.Getenv, os.Stdout, os.Stderr, nil)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "otel:", err)
@@ -60,11 +70,16 @@ func main() {
 	}
 }
 
-// run listens on addr, runs the calls, then serves /metrics until ctx ends.
-// With ready set, it calls it with the metrics URL once the calls are done;
-// without, it prints the URL on stderr.
-func run(ctx context.Context, addr string, stdout, stderr io.Writer, ready func(metricsURL string)) (err error) {
+// run listens on EnvAddr, runs the calls, then serves /metrics until ctx
+// ends. With ready set, it calls it with the metrics URL once the calls are
+// done; without, it prints the URL on stderr.
+func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, ready func(metricsURL string)) (err error) {
 	out := &lockedWriter{w: stdout} // spans end on the server's goroutines too
+	addr := cmp.Or(getenv(EnvAddr), DefaultAddr)
+	key, profile := getenv(EnvAPIKey), getenv(EnvProfileID)
+	if (key == "" || profile == "") && (getenv(EnvBaseURL) != "" || getenv(EnvAuthURL) != "") {
+		return fmt.Errorf("%s or %s is set: set %s and %s too, or unset the URLs to use the in-process fake", EnvBaseURL, EnvAuthURL, EnvAPIKey, EnvProfileID)
+	}
 
 	// Telemetry: every span printed as it ends, metrics on a registry of
 	// their own.
@@ -118,7 +133,12 @@ func run(ctx context.Context, addr string, stdout, stderr io.Writer, ready func(
 		return err
 	}
 
-	if err := calls(ctx, fake, obs, out, received); err != nil {
+	if key != "" && profile != "" {
+		err = realCalls(ctx, getenv, obs, out, stderr)
+	} else {
+		err = calls(ctx, fake, obs, out, received)
+	}
+	if err != nil {
 		return err
 	}
 	metricsURL := base + "/metrics"
@@ -164,6 +184,33 @@ func calls(ctx context.Context, fake *quilttest.Server, obs quiltt.Observer, out
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// realCalls checks the API key and reads the Profile's accounts, at the
+// hosts the environment names.
+func realCalls(ctx context.Context, getenv func(string) string, obs quiltt.Observer, out, stderr io.Writer) error {
+	opts := []quiltt.Option{quiltt.WithAPIKey(getenv(EnvAPIKey)), quiltt.WithObserver(obs)}
+	if u := getenv(EnvBaseURL); u != "" {
+		opts = append(opts, quiltt.WithBaseURL(u))
+	}
+	if u := getenv(EnvAuthURL); u != "" {
+		opts = append(opts, quiltt.WithAuthURL(u))
+	}
+	client, err := quiltt.NewClient(opts...)
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
+	fmt.Fprintf(stderr, "Using the Quiltt API at %s as profile %s.\n", cmp.Or(getenv(EnvBaseURL), quiltt.DefaultBaseURL), getenv(EnvProfileID))
+	if _, err := client.IntrospectAPIKey(ctx); err != nil {
+		return err
+	}
+	accounts, err := client.ForProfile(getenv(EnvProfileID)).Accounts(ctx, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "accounts: %d\n", len(accounts))
+	return nil
 }
 
 func ignoreClosed(err error) error {

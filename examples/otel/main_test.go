@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/quiltt-go/quiltt/quilttest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -23,7 +25,8 @@ func TestRunPrintsSpansAndServesMetrics(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	urls := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, "127.0.0.1:0", &stdout, &stderr, func(u string) { urls <- u }) }()
+	getenv := func(k string) string { return map[string]string{EnvAddr: "127.0.0.1:0"}[k] }
+	go func() { done <- run(ctx, getenv, &stdout, &stderr, func(u string) { urls <- u }) }()
 
 	var metricsURL string
 	select {
@@ -61,4 +64,33 @@ func TestRunPrintsSpansAndServesMetrics(t *testing.T) {
 		assert.Contains(t, spans, s)
 	}
 	assert.NotContains(t, spans, "3141.59", "no amount in the spans")
+}
+
+// A URL without the key and the Profile is an error, not a run against the
+// in-process fake.
+func TestRunRefusesAURLAlone(t *testing.T) {
+	getenv := func(k string) string { return map[string]string{EnvBaseURL: "http://127.0.0.1:1"}[k] }
+	err := run(t.Context(), getenv, io.Discard, io.Discard, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), EnvAPIKey)
+}
+
+// With the key, the Profile and the URLs set (here those of a fake, as
+// cmd/quilttest prints them), the example reads that host.
+func TestRunAgainstAnotherHost(t *testing.T) {
+	srv := quilttest.NewTestServer(t)
+	vars := map[string]string{EnvAddr: "127.0.0.1:0", EnvAPIKey: srv.APIKey(), EnvProfileID: srv.ProfileID(),
+		EnvBaseURL: srv.URL(), EnvAuthURL: srv.AuthURL()}
+	ctx, cancel := context.WithCancel(t.Context())
+	var stdout bytes.Buffer
+	err := run(ctx, func(k string) string { return vars[k] }, &stdout, io.Discard, func(string) { cancel() })
+	require.NoError(t, err)
+	assert.Contains(t, stdout.String(), `"Name": "quiltt.IntrospectAPIKey"`)
+	assert.Contains(t, stdout.String(), "accounts: 2")
+	assert.NotContains(t, stdout.String(), srv.APIKey())
+	var routes []quilttest.Route
+	for _, r := range srv.Requests() {
+		routes = append(routes, r.Route)
+	}
+	assert.Equal(t, []quilttest.Route{quilttest.RouteAPIKeyIntrospect, quilttest.RouteGraphQL}, routes)
 }

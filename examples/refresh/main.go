@@ -9,6 +9,10 @@
 // (a refresh is billable there): QUILTT_ACCOUNT_ID names the account, else
 // the Profile's first account is refreshed. Otherwise it says so on stderr
 // and refreshes Premium Checking on quilttest, the SDK's in-process fake.
+//
+// QUILTT_BASE_URL and QUILTT_AUTH_URL point it at another API and auth host
+// than Quiltt's, such as the standalone fake: run cmd/quilttest and export
+// the four variables its banner prints (see the README).
 package main
 
 import (

@@ -12,6 +12,10 @@
 // 10 sessions an hour and 20 a day, and revokes it); otherwise it says so
 // on stderr and uses quilttest, the SDK's in-process fake. The token is
 // never printed.
+//
+// QUILTT_BASE_URL and QUILTT_AUTH_URL point it at another API and auth host
+// than Quiltt's, such as the standalone fake: run cmd/quilttest and export
+// the four variables its banner prints (see the README).
 package main
 
 import (

@@ -7,16 +7,23 @@
 //	go run ./examples/webhooks
 //
 // With QUILTT_API_KEY_SECRET and QUILTT_PROFILE_ID set it serves real
-// deliveries: it listens on QUILTT_WEBHOOK_ADDR (127.0.0.1:8080 by default)
-// at the path /webhooks/quiltt, verifies them with QUILTT_WEBHOOK_SECRET
-// (the secret of the webhook subscription in the Quiltt Dashboard;
-// required) and serves until interrupted (Ctrl-C or SIGTERM). Quiltt must
-// be able to reach the address: put it behind your HTTPS endpoint or a
-// tunnel, and set QUILTT_WEBHOOK_URL to that public https URL: at start-up
-// the example then ensures the environment's subscription to
-// balance.created for it (quiltt.Client.EnsureWebhookSubscription: created
-// the first time, left alone or updated in place after), so that no one
-// has to set it up in the Dashboard.
+// deliveries: it listens on QUILTT_WEBHOOK_ADDR (127.0.0.1:9000 by default,
+// clear of the standalone fake's 8080 and 8081) at the path
+// /webhooks/quiltt, verifies them with QUILTT_WEBHOOK_SECRET (the secret of
+// the webhook subscription in the Quiltt Dashboard; required) and serves
+// until interrupted (Ctrl-C or SIGTERM). Quiltt must be able to reach the
+// address: put it behind your HTTPS endpoint or a tunnel, and set
+// QUILTT_WEBHOOK_URL to that public https URL: at start-up the example then
+// ensures the environment's subscription to balance.created for it
+// (quiltt.Client.EnsureWebhookSubscription: created the first time, left
+// alone or updated in place after), so that no one has to set it up in the
+// Dashboard.
+//
+// QUILTT_BASE_URL and QUILTT_AUTH_URL point it at another API and auth host
+// than Quiltt's, such as the standalone fake: start cmd/quilttest, export the
+// variables its banner prints, run this example with QUILTT_WEBHOOK_URL
+// http://127.0.0.1:9000/webhooks/quiltt, and refresh an account (the
+// banner's curl line): the fake's delivery lands here (see the README).
 //
 // Otherwise it says so on stderr and runs against quilttest, the SDK's
 // in-process fake: it listens on a free loopback port, ensures its
@@ -50,7 +57,7 @@ const (
 	EnvWebhookAddr   = "QUILTT_WEBHOOK_ADDR"   // host:port to listen on
 	EnvWebhookSecret = "QUILTT_WEBHOOK_SECRET" // the webhook subscription's secret
 	EnvWebhookURL    = "QUILTT_WEBHOOK_URL"    // the public URL to subscribe (optional)
-	DefaultAddr      = "127.0.0.1:8080"
+	DefaultAddr      = "127.0.0.1:9000"
 	WebhookPath      = "/webhooks/quiltt"
 )
 

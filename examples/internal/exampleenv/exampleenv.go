@@ -1,13 +1,15 @@
 // Package exampleenv is the set-up the examples share: a client for the
-// real Quiltt API when QUILTT_API_KEY_SECRET and QUILTT_PROFILE_ID are set,
-// else one for quilttest, the SDK's in-process fake of the API, and the
-// way the examples print amounts.
+// Quiltt API when QUILTT_API_KEY_SECRET and QUILTT_PROFILE_ID are set (at
+// QUILTT_BASE_URL and QUILTT_AUTH_URL when those are set, such as the
+// standalone fake cmd/quilttest prints), else one for quilttest, the SDK's
+// in-process fake of the API, and the way the examples print amounts.
 //
 // It is internal to the examples; run them with, for instance,
 // go run ./examples/balances.
 package exampleenv
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -16,10 +18,13 @@ import (
 	"github.com/quiltt-go/quiltt/quilttest"
 )
 
-// The environment variables that select the real API.
+// The environment variables that select the real API, or a standalone
+// fake (cmd/quilttest prints the four values to set).
 const (
 	EnvAPIKey    = "QUILTT_API_KEY_SECRET" // the API key secret from the Quiltt Dashboard
 	EnvProfileID = "QUILTT_PROFILE_ID"     // the Profile whose accounts are read ("p_…")
+	EnvBaseURL   = "QUILTT_BASE_URL"       // the API host; quiltt.DefaultBaseURL when unset
+	EnvAuthURL   = "QUILTT_AUTH_URL"       // the auth host; quiltt.DefaultAuthURL when unset
 )
 
 // Env is where an example runs: a client for one Profile and, in fake mode,
@@ -33,23 +38,40 @@ type Env struct {
 	Fake *quilttest.Server
 }
 
-// Open returns the Env the environment selects: the real API when both
-// EnvAPIKey and EnvProfileID are set (getenv returns them non-empty), else a
-// fresh quilttest server started with fakeOpts and seeded with the two
-// accounts of Quiltt's balances doc page. It writes one line to stderr
-// saying which, never the API key. It fails if the client cannot be built
-// (an API key holding whitespace, for instance; the error does not quote
-// it).
+// Open returns the Env the environment selects: the API at EnvBaseURL (and
+// the auth API at EnvAuthURL) when both EnvAPIKey and EnvProfileID are set
+// (getenv returns them non-empty), Quiltt's own hosts when the URLs are
+// unset; else a fresh quilttest server started with fakeOpts and seeded
+// with the two accounts of Quiltt's balances doc page. It writes one line to
+// stderr saying which, never the API key.
+//
+// Failure modes: a URL that quiltt.WithBaseURL or quiltt.WithAuthURL
+// refuses, or an API key holding whitespace, fails to build the client (the
+// error does not quote the key); EnvBaseURL or EnvAuthURL set while EnvAPIKey
+// or EnvProfileID is unset is an error naming what is missing, rather than a
+// silent run against the in-process fake.
 func Open(getenv func(string) string, stderr io.Writer, fakeOpts ...quilttest.Option) (*Env, error) {
 	key, profile := getenv(EnvAPIKey), getenv(EnvProfileID)
+	baseURL, authURL := getenv(EnvBaseURL), getenv(EnvAuthURL)
 	if key != "" && profile != "" {
-		client, err := quiltt.NewClient(quiltt.WithAPIKey(key))
+		opts := []quiltt.Option{quiltt.WithAPIKey(key)}
+		if baseURL != "" {
+			opts = append(opts, quiltt.WithBaseURL(baseURL))
+		}
+		if authURL != "" {
+			opts = append(opts, quiltt.WithAuthURL(authURL))
+		}
+		client, err := quiltt.NewClient(opts...)
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(stderr, "Using the Quiltt API at %s as profile %s (%s and %s are set).\n",
-			quiltt.DefaultBaseURL, profile, EnvAPIKey, EnvProfileID)
+		fmt.Fprintf(stderr, "Using the Quiltt API at %s (auth %s) as profile %s (%s and %s are set).\n",
+			cmp.Or(baseURL, quiltt.DefaultBaseURL), cmp.Or(authURL, quiltt.DefaultAuthURL), profile, EnvAPIKey, EnvProfileID)
 		return &Env{Client: client.ForProfile(profile)}, nil
+	}
+	if baseURL != "" || authURL != "" {
+		return nil, fmt.Errorf("%s or %s is set but %s: set %s and %s too (cmd/quilttest prints all four), or unset the URLs to use the in-process fake",
+			EnvBaseURL, EnvAuthURL, unset(key, profile), EnvAPIKey, EnvProfileID)
 	}
 
 	fake := quilttest.NewServer(fakeOpts...)

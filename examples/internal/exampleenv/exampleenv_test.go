@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/quiltt-go/quiltt/quilttest"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,8 +58,53 @@ func TestOpenReal(t *testing.T) {
 
 	assert.Nil(t, env.Fake)
 	assert.Equal(t, "p_12uGLpPexyTkZCcJJntSjb", env.Client.ProfileID())
-	assert.Equal(t, "Using the Quiltt API at https://api.quiltt.io as profile p_12uGLpPexyTkZCcJJntSjb (QUILTT_API_KEY_SECRET and QUILTT_PROFILE_ID are set).\n", stderr.String())
+	assert.Equal(t, "Using the Quiltt API at https://api.quiltt.io (auth https://auth.quiltt.io) as profile p_12uGLpPexyTkZCcJJntSjb (QUILTT_API_KEY_SECRET and QUILTT_PROFILE_ID are set).\n", stderr.String())
 	assert.NotContains(t, env.Client.String(), key)
+}
+
+// A standalone fake (here an in-process one standing in for cmd/quilttest)
+// is reached through QUILTT_BASE_URL and QUILTT_AUTH_URL: both hosts.
+func TestOpenBaseAndAuthURL(t *testing.T) {
+	fake := quilttest.NewTestServer(t)
+	var stderr bytes.Buffer
+	env, err := Open(envOf(map[string]string{
+		EnvAPIKey: fake.APIKey(), EnvProfileID: fake.ProfileID(),
+		EnvBaseURL: fake.URL(), EnvAuthURL: fake.AuthURL(),
+	}), &stderr)
+	require.NoError(t, err)
+	defer env.Close()
+
+	assert.Nil(t, env.Fake, "no in-process fake of its own")
+	assert.Equal(t, "Using the Quiltt API at "+fake.URL()+" (auth "+fake.AuthURL()+") as profile "+fake.ProfileID()+
+		" (QUILTT_API_KEY_SECRET and QUILTT_PROFILE_ID are set).\n", stderr.String())
+	assert.NotContains(t, stderr.String(), fake.APIKey())
+
+	accounts, err := env.Client.Accounts(t.Context(), nil)
+	require.NoError(t, err)
+	assert.Len(t, accounts, 2)
+	info, err := env.Client.IntrospectAPIKey(t.Context()) // the auth host
+	require.NoError(t, err)
+	assert.NotNil(t, info)
+	assert.NotEmpty(t, fake.Requests())
+}
+
+// A URL set without the credentials is a mistake to say, not a silent run
+// against the in-process fake.
+func TestOpenURLWithoutCredentials(t *testing.T) {
+	for name, vars := range map[string]map[string]string{
+		"base URL": {EnvBaseURL: "http://127.0.0.1:8080", EnvAPIKey: "qltt_secret_never_printed"},
+		"auth URL": {EnvAuthURL: "http://127.0.0.1:8081", EnvProfileID: "p_1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			env, err := Open(envOf(vars), &stderr)
+			require.Error(t, err)
+			assert.Nil(t, env)
+			assert.Contains(t, err.Error(), "is unset")
+			assert.NotContains(t, err.Error(), "qltt_secret_never_printed")
+			assert.Empty(t, stderr.String())
+		})
+	}
 }
 
 func TestOpenRealBadKey(t *testing.T) {

@@ -1,4 +1,4 @@
-package quiltt
+package answer
 
 // The check of an answer's errors[] (see checkAnswer).
 
@@ -8,8 +8,8 @@ func (c *answerChecker) errorList(n *int) error {
 		return c.problemf("errors is not a list")
 	}
 	return c.sc.Elements(func(i int) error {
-		if i >= MaxAccountsPerAnswer {
-			return c.problemf("errors[] holds more than %d entries", MaxAccountsPerAnswer)
+		if i >= MaxAccounts {
+			return c.problemf("errors[] holds more than %d entries", MaxAccounts)
 		}
 		if err := c.errorEntry(i); err != nil {
 			return err

@@ -1,4 +1,4 @@
-package quiltt
+package answer
 
 // The shape check of GraphQL answers: before anything is decoded, one pass
 // over the raw answer checks it against the shape of the query that asked
@@ -24,6 +24,7 @@ type pathElem struct {
 type answerNull struct {
 	at     []pathElem // where the null is
 	target int        // at[:target] is the nearest enclosing position that may be null
+	span              // where the value at at[:target] is in the answer
 }
 
 // span is a value's offsets in the answer.
@@ -60,7 +61,7 @@ func (p *answerProblem) Error() string { return p.what }
 //     nil); a non-null list element (the accounts of [Account!], the
 //     members of taxonomy) is not null. Fields the query did not select are
 //     skipped;
-//   - at most MaxAccountsPerAnswer accounts, and as many errors[] entries;
+//   - at most MaxAccounts accounts, and as many errors[] entries;
 //     each entry an object with a string message and a path of at most
 //     maxErrorPath strings and integers.
 //
@@ -154,6 +155,8 @@ type answerChecker struct {
 	nullable []bool // per element of path: may that position be null?
 	accounts int
 	nulls    []answerNull
+	starts   []int // per element of path: where its value starts
+	open     []int // nulls whose target value has not ended yet
 }
 
 // checked runs check on the value at the scanner's position when run is
@@ -167,7 +170,7 @@ func (c *answerChecker) checked(run bool, check func() error) error {
 		if _, ok := err.(*answerProblem); !ok {
 			return err
 		}
-		c.sc.Pos, c.sc.Depth, c.path, c.nullable = start, 0, c.path[:0], c.nullable[:0]
+		c.sc.Pos, c.sc.Depth, c.path, c.nullable, c.starts, c.open = start, 0, c.path[:0], c.nullable[:0], c.starts[:0], c.open[:0]
 		if serr := c.sc.Skip(); serr != nil {
 			return serr
 		}
@@ -225,8 +228,8 @@ func (c *answerChecker) value(r ref) error {
 // null records a null where the schema forbids one, with the nearest
 // enclosing position that may be null.
 func (c *answerChecker) null() error {
-	if len(c.nulls) >= MaxAccountsPerAnswer {
-		return c.problemf("more than %d nulls where the schema forbids them", MaxAccountsPerAnswer)
+	if len(c.nulls) >= MaxAccounts {
+		return c.problemf("more than %d nulls where the schema forbids them", MaxAccounts)
 	}
 	target := 0
 	for j := len(c.nullable) - 1; j >= 0; j-- {
@@ -237,18 +240,33 @@ func (c *answerChecker) null() error {
 	}
 	at := make([]pathElem, len(c.path))
 	copy(at, c.path)
-	c.nulls = append(c.nulls, answerNull{at: at, target: target})
+	n := answerNull{at: at, target: target}
+	if target > 0 {
+		n.start = c.starts[target-1]
+		c.open = append(c.open, len(c.nulls))
+	}
+	c.nulls = append(c.nulls, n)
 	return nil
 }
 
 func (c *answerChecker) push(e pathElem, mayBeNull bool) {
+	c.sc.SkipSpace()
 	c.path = append(c.path, e)
 	c.nullable = append(c.nullable, mayBeNull)
+	c.starts = append(c.starts, c.sc.Pos)
 }
 
+// pop leaves the value at the end of path, which ends at the scanner's
+// position: the nulls that target it learn where it ends.
 func (c *answerChecker) pop() {
+	depth := len(c.path)
+	for len(c.open) > 0 && c.nulls[c.open[len(c.open)-1]].target == depth {
+		c.nulls[c.open[len(c.open)-1]].end = c.sc.Pos
+		c.open = c.open[:len(c.open)-1]
+	}
 	c.path = c.path[:len(c.path)-1]
 	c.nullable = c.nullable[:len(c.nullable)-1]
+	c.starts = c.starts[:len(c.starts)-1]
 }
 
 // object checks the object at the scanner's position against s.
@@ -286,8 +304,8 @@ func (c *answerChecker) object(s *shape) error {
 func (c *answerChecker) list(s *shape) error {
 	return c.sc.Elements(func(i int) error {
 		if s.counted {
-			if c.accounts++; c.accounts > MaxAccountsPerAnswer {
-				return c.problemf("%s lists more than %d accounts", pathText(c.path), MaxAccountsPerAnswer)
+			if c.accounts++; c.accounts > MaxAccounts {
+				return c.problemf("%s lists more than %d %s", pathText(c.path), MaxAccounts, s.what)
 			}
 		}
 		c.push(pathElem{index: i}, !s.elem.nonNull)
