@@ -28,7 +28,11 @@ type CallInfo struct {
 	// StatusCode is the HTTP status of the latest attempt's answer; 0 when
 	// it got none (a connection refused or lost, a context that ended).
 	StatusCode int
-	// RequestID is the X-Request-Id header of the latest answer, when set.
+	// RequestID is the X-Request-Id header of the latest answer, when set,
+	// with any credential the SDK sent replaced by "[redacted]", as in
+	// Error.RequestID: a proxy may echo the Authorization header there.
+	// That Quiltt sends X-Request-Id is an assumption: no Quiltt document
+	// names the header.
 	RequestID string
 	// RateLimit holds the Ratelimit-* headers of the latest answer; its
 	// zero value when that answer carried none.
@@ -66,8 +70,9 @@ func callInfoFrom(ctx context.Context) *callInfoSink {
 }
 
 // record adds one attempt (the first of a request when attempt is 1) and
-// its answer, or its lack of one.
-func (s *callInfoSink) record(attempt int, resp *http.Response) {
+// its answer, or its lack of one; r removes the credentials the request
+// could have sent from what the answer echoes.
+func (s *callInfoSink) record(attempt int, resp *http.Response, r redactor) {
 	if s == nil {
 		return
 	}
@@ -80,7 +85,7 @@ func (s *callInfoSink) record(attempt int, resp *http.Response) {
 	s.info.StatusCode, s.info.RequestID, s.info.RateLimit = 0, "", RateLimit{}
 	if resp != nil {
 		s.info.StatusCode = resp.StatusCode
-		s.info.RequestID = resp.Header.Get("X-Request-Id")
+		s.info.RequestID = r.apply(resp.Header.Get("X-Request-Id"))
 		s.info.RateLimit = parseRateLimit(resp.Header)
 	}
 }

@@ -8,10 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"time"
 
+	"github.com/quiltt-go/quiltt/internal/nilness"
 	"golang.org/x/time/rate"
 )
 
@@ -251,14 +251,12 @@ type Limiter interface {
 // *TransportError at once (it is not retried): errors.Is finds the
 // limiter's error, and context.Canceled or context.DeadlineExceeded only
 // when the call's context has really ended (a *rate.Limiter's refusal of a
-// wait that would pass the deadline is one). NewClient fails if l is nil,
-// and if WithRateLimit is given too: give one or the other.
+// wait that would pass the deadline is one). NewClient fails if l is nil
+// or holds a nil pointer (such as a nil *rate.Limiter), and if
+// WithRateLimit is given too: give one or the other.
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {
-		if l == nil {
-			return errors.New("quiltt: WithLimiter: nil Limiter")
-		}
-		if v := reflect.ValueOf(l); v.Kind() == reflect.Pointer && v.IsNil() {
+		if nilness.Nil(l) {
 			return errors.New("quiltt: WithLimiter: nil Limiter")
 		}
 		c.limiter = l

@@ -133,9 +133,10 @@ type request struct {
 
 // do sends r through the retry loop. A 2xx answer is returned with its body
 // open, for the caller to read (through newCappedBody) and close, or to
-// drainAndClose when it needs none of it. Anything
-// else is an *Error (a non-2xx answer) or a *TransportError (no answer, or a
-// nil ctx: Err wraps ErrNilContext, and nothing was sent).
+// drainAndClose when it needs none of it. Any other result is one of two
+// error types, and nothing else: an *Error (a non-2xx answer) or a
+// *TransportError (no answer; or, with Attempts 0 and nothing sent, a nil
+// ctx, whose Err wraps ErrNilContext, or a request net/http cannot build).
 func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 	if ctx == nil {
 		return nil, p.nilContext(r)
@@ -146,7 +147,7 @@ func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, r.method, r.endpoint.URL(r.path), body)
 	if err != nil {
-		return nil, errorf("%s: building the request: %w", r.op, err)
+		return nil, &TransportError{Op: r.op, Method: r.method, URL: r.endpoint.URL(r.path), Err: errorf("building the request: %w", err)}
 	}
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -237,13 +238,14 @@ func (c *call) beforeAttempt(_ retryablehttp.Logger, _ *http.Request, n int) {
 // on top, and one log record with the reason.
 func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	now := time.Now()
+	red := c.p.redactor(c.r.auth)
 	c.lastErr = err
-	c.info.record(c.attempt, resp)
+	c.info.record(c.attempt, resp, red)
 	if resp != nil {
 		c.p.recordRateLimit(resp.Header)
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			c.last = newError(resp.StatusCode, resp.Header, readErrorBody(resp), now)
-			c.last.redact(c.p.redactor(c.r.auth))
+			c.last.redact(red)
 		}
 	}
 	d := retry.Decide(c.r.kind, resp, err, now)
@@ -251,7 +253,9 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	c.obs.endAttempt(resp, err, d.OutcomeUnknown)
 	log := c.p.logger
 	if err != nil {
-		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: attempt failed", c.attrs(0, slog.String("error", err.Error()), slog.String("reason", d.Reason))...)
+		// net/http's own errors quote what the server sent (a malformed
+		// header line, an unparsable Location), which may echo a credential.
+		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: attempt failed", c.attrs(0, slog.String("error", red.apply(err.Error())), slog.String("reason", d.Reason))...)
 	} else {
 		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: answer", c.attrs(resp.StatusCode, slog.String("reason", d.Reason))...)
 	}
@@ -300,7 +304,7 @@ func (c *call) result(resp *http.Response, err error) (*http.Response, error) {
 		if resp != nil {
 			resp.Body.Close()
 		}
-		te := &TransportError{Op: c.r.op, Method: c.r.method, URL: c.url, Attempts: c.attempt, Err: err}
+		te := &TransportError{Op: c.r.op, Method: c.r.method, URL: c.url, Attempts: c.attempt, Err: c.p.redactor(c.r.auth).transport(err)}
 		if c.last != nil {
 			te.Last = c.finish(c.last)
 		}

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/quiltt-go/quiltt/internal/nilness"
 )
 
 // freshLockTTL is how long one FreshBalance call may hold an account's
@@ -63,10 +65,11 @@ type freshHooks struct {
 // package redisstore), or give one *MemoryRefreshLock to several clients
 // of one process. Without it, each NewClient makes its own
 // MemoryRefreshLock, shared by the clients ForProfile derives. NewClient
-// fails if l is nil.
+// fails if l is nil or holds a nil pointer (such as a nil
+// *redisstore.RefreshLock).
 func WithRefreshLock(l RefreshLock) Option {
 	return func(c *config) error {
-		if l == nil {
+		if nilness.Nil(l) {
 			return errors.New("quiltt: WithRefreshLock: nil lock")
 		}
 		c.fresh.lock = l

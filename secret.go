@@ -3,6 +3,7 @@ package quiltt
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 )
 
@@ -107,6 +108,22 @@ func (r redactor) error(err error) error {
 		return err
 	}
 	return &redactedError{err: err, text: r.apply(err.Error())}
+}
+
+// transport returns an error of the HTTP client (a *url.Error around
+// net/http's own) with its text redacted. net/http quotes what the server
+// sent when it cannot take it ("malformed MIME header line: …", "failed to
+// parse Location header …"), and a proxy may have put a credential there.
+// A *url.Error stays one, so errors.As and the cause's types still work;
+// an error whose text holds no credential is returned as it is.
+func (r redactor) transport(err error) error {
+	if err == nil || r.apply(err.Error()) == err.Error() {
+		return err
+	}
+	if ue, ok := err.(*url.Error); ok {
+		return &url.Error{Op: ue.Op, URL: r.apply(ue.URL), Err: r.error(ue.Err)}
+	}
+	return r.error(err)
 }
 
 type redactedError struct {

@@ -326,3 +326,21 @@ func TestClaimRejectsBadInput(t *testing.T) {
 	_, err = redisstore.NewClaimStore(rdb, redisstore.WithPrefix("a b"))
 	assert.Error(t, err, "bad prefix")
 }
+
+// TestClaimPrefixesNeverShareAKey: two services whose prefix and event ID
+// would concatenate to the same key (prefix "q" with event "evt:claim:1",
+// prefix "q:claim:evt" with event "1") each claim their own event: the
+// first one's done mark does not make the second skip its callback.
+func TestClaimPrefixesNeverShareAKey(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := newClient(t, srv)
+	ctx := testCtx(t)
+	a := newClaimStore(t, rdb, redisstore.WithPrefix("q"))
+	b := newClaimStore(t, rdb, redisstore.WithPrefix("q:claim:evt"))
+	c := mustClaim(t, ctx, a, "evt:claim:1", time.Minute)
+	require.NoError(t, a.Done(ctx, c, time.Hour))
+	mustClaim(t, ctx, b, "1", time.Minute)
+	keys, err := rdb.Keys(ctx, "q:*").Result()
+	require.NoError(t, err)
+	assert.Len(t, keys, 2, "two keys: %v", keys)
+}

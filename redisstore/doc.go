@@ -79,5 +79,9 @@
 //	quiltt:refresh-released:{<account>}   the pub/sub channel a release publishes on
 //
 // Event IDs and lock keys longer than 200 bytes, or not plain printable
-// ASCII, are replaced by their SHA-256.
+// ASCII, are replaced by their SHA-256. In limiter names, event IDs and
+// lock keys, '%' and ':' are written %25 and %3A, so that no two
+// prefixes and parts share a key (prefix "q" with event "evt:claim:1" and
+// prefix "q:claim:evt" with event "1" would otherwise); the prefix is kept
+// as given, so ACL key patterns such as ~myapp:* keep working.
 package redisstore

@@ -16,7 +16,8 @@ import (
 // only call these.
 //
 // Keys, with the default prefix "quiltt" (<…> is a placeholder, braces are
-// literal):
+// literal; in <name>, <event ID> and <key>, '%' and ':' are escaped as %25
+// and %3A: see key below):
 //
 //	quiltt:rate:<name>                    limiter: the theoretical arrival time (µs, Redis clock); expires when idle
 //	quiltt:claim:<event ID>               claim store: "lease:<token>" while leased, "done" while retained
@@ -48,12 +49,38 @@ const (
 	hashedMark = "sha256:"
 )
 
-func rateKey(prefix, name string) string     { return prefix + ":rate:" + name }
-func claimKey(prefix, eventID string) string { return prefix + ":claim:" + keyPart(eventID) }
-func refreshKey(prefix, key string) string   { return prefix + ":refresh:{" + keyPart(key) + "}" }
-func refreshChannel(prefix, key string) string {
-	return prefix + ":refresh-released:{" + keyPart(key) + "}"
+// Every key is "<prefix>:<kind>:<part>": the prefix as the user gave it
+// (so that a Redis ACL pattern such as ~myapp:* keeps working), a kind
+// below, and one part (a limiter name, an event ID, a lock key) that holds
+// no ':' other than the one of a hashed part ("sha256:<64 hex digits>"):
+// escapePart writes '%' as "%25" and ':' as "%3A". So the encoding is
+// injective: the part is what follows the key's last ':' (or its last two,
+// for a hashed part, whose second-to-last segment is "sha256", never a
+// kind), the kind the segment before it, the prefix the rest. Without the
+// escape, prefix "q" with event "evt:claim:1" and prefix "q:claim:evt" with
+// event "1" would share a key, and one service's done mark would silence the
+// other's callback.
+const (
+	kindRate            = "rate"
+	kindClaim           = "claim"
+	kindRefresh         = "refresh"
+	kindRefreshReleased = "refresh-released"
+)
+
+func key(prefix, kind, part string) string { return prefix + ":" + kind + ":" + part }
+
+func rateKey(prefix, name string) string     { return key(prefix, kindRate, escapePart(name)) }
+func claimKey(prefix, eventID string) string { return key(prefix, kindClaim, keyPart(eventID)) }
+func refreshKey(prefix, k string) string     { return key(prefix, kindRefresh, "{"+keyPart(k)+"}") }
+func refreshChannel(prefix, k string) string {
+	return key(prefix, kindRefreshReleased, "{"+keyPart(k)+"}")
 }
+
+// partEscaper writes a key part without ':', reversibly.
+var partEscaper = strings.NewReplacer("%", "%25", ":", "%3A")
+
+// escapePart is a verbatim key part with its '%' and ':' escaped.
+func escapePart(s string) string { return partEscaper.Replace(s) }
 
 // checkName accepts a prefix or limiter name: 1 to 100 printable ASCII
 // characters, no space, no braces (they would make a Redis Cluster hash tag
@@ -80,14 +107,14 @@ func plain(s string) bool {
 	return true
 }
 
-// keyPart is an event ID or lock key as it goes into a key: verbatim when it
-// is 1 to 200 bytes of printable ASCII without spaces or braces, else
-// "sha256:" and its hash in hex, so that no input makes a key unbounded or
-// unreadable, and none collides with another (a verbatim part never starts
-// with "sha256:").
+// keyPart is an event ID or lock key as it goes into a key: verbatim (its
+// '%' and ':' escaped) when it is 1 to 200 bytes of printable ASCII without
+// spaces or braces, else "sha256:" and its hash in hex, so that no input
+// makes a key unbounded or unreadable, and none collides with another (a
+// verbatim part holds no ':', a hashed one does).
 func keyPart(s string) string {
 	if s != "" && len(s) <= maxKeyPartLen && plain(s) && !strings.HasPrefix(s, hashedMark) {
-		return s
+		return escapePart(s)
 	}
 	sum := sha256.Sum256([]byte(s))
 	return hashedMark + hex.EncodeToString(sum[:])

@@ -123,3 +123,48 @@ func TestGCRAScriptReservations(t *testing.T) {
 	assert.Greater(t, r[1], interval)
 	assert.Equal(t, before, rdb.Get(ctx, key[0]).Val())
 }
+
+// TestKeysAreInjective: no two (prefix, part) pairs share a key, of one
+// kind or across kinds, when prefixes and parts hold ':' and '%' (the
+// collision of prefix "q" with event "evt:claim:1" and prefix
+// "q:claim:evt" with event "1"), hashed parts included.
+func TestKeysAreInjective(t *testing.T) {
+	assert.NotEqual(t, claimKey("q", "evt:claim:1"), claimKey("q:claim:evt", "1"))
+	assert.NotEqual(t, rateKey("q", "x:claim:1"), claimKey("q:rate:x", "1"))
+	assert.Equal(t, "q:claim:evt%3Aclaim%3A1", claimKey("q", "evt:claim:1"))
+	assert.Equal(t, "q:rate:prod%3Aeu%251", rateKey("q", "prod:eu%1"))
+
+	atoms := []string{"q", "claim", "rate", "refresh", "refresh-released", "sha256", "1", "%3A", "%25", "{1}", strings.Repeat("a", 64)}
+	var parts []string
+	for _, a := range atoms {
+		for _, b := range atoms {
+			for _, sep := range []string{":", "%", ""} {
+				parts = append(parts, a+sep+b)
+			}
+		}
+	}
+	parts = append(parts, atoms...)
+	seen := map[string][2]string{}
+	check := func(kind, prefix, part, k string) {
+		if prev, dup := seen[k]; dup && prev != [2]string{kind + " " + prefix, part} {
+			t.Fatalf("%s (%s %q, %q) and (%s, %q) share the key %q", kind, kind, prefix, part, prev[0], prev[1], k)
+		}
+		seen[k] = [2]string{kind + " " + prefix, part}
+	}
+	n := 0
+	for _, prefix := range parts {
+		if checkName("prefix", prefix) != nil {
+			continue
+		}
+		for _, part := range append(parts, "évt", strings.Repeat("z", 201)) {
+			check("claim", prefix, part, claimKey(prefix, part))
+			check("refresh", prefix, part, refreshKey(prefix, part))
+			check("refresh-released", prefix, part, refreshChannel(prefix, part))
+			if checkName("name", part) == nil {
+				check("rate", prefix, part, rateKey(prefix, part))
+			}
+			n++
+		}
+	}
+	assert.Greater(t, n, 10000, "the pairs tried")
+}

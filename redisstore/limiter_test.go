@@ -263,6 +263,9 @@ func TestNewLimiterRejects(t *testing.T) {
 		"nil fallback": func() (*redisstore.Limiter, error) {
 			return redisstore.NewLimiter(rdb, "n", 25, 1, redisstore.WithFallback(nil))
 		},
+		"typed nil fallback": func() (*redisstore.Limiter, error) {
+			return redisstore.NewLimiter(rdb, "n", 25, 1, redisstore.WithFallback((*rate.Limiter)(nil)))
+		},
 		"nil option": func() (*redisstore.Limiter, error) { return redisstore.NewLimiter(rdb, "n", 25, 1, nil) },
 		"long name": func() (*redisstore.Limiter, error) {
 			return redisstore.NewLimiter(rdb, string(make([]byte, 101)), 25, 1)

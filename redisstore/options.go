@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/quiltt-go/quiltt"
+	"github.com/quiltt-go/quiltt/internal/nilness"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -44,12 +45,13 @@ func WithPrefix(prefix string) Option {
 // each replica then paces itself, and the fleet stays within the budget as
 // long as it has no more replicas than that.
 //
-// Failure modes: the constructor fails when l is nil, and when the option
+// Failure modes: the constructor fails when l is nil or holds a nil
+// pointer (such as a nil *rate.Limiter), and when the option
 // is given to NewClaimStore or NewRefreshLock (a claim or a lock has no
 // safe local stand-in: they fail instead, see the package doc).
 func WithFallback(l quiltt.Limiter) Option {
 	return func(c *config) error {
-		if l == nil {
+		if nilness.Nil(l) {
 			return errors.New("WithFallback: nil limiter")
 		}
 		c.fallback = l

@@ -35,7 +35,7 @@
 //	-api-version date        the key's API version (default 2026-04-01)
 //	-webhook-url URL         where completed refreshes deliver balance.created
 //	-webhook-secret secret   the secret they, and deliveries to subscriptions, are signed with (default $QUILTT_WEBHOOK_SECRET, else random)
-//	-refresh-delay duration  how long after its 202 a refresh completes (default 0)
+//	-refresh-delay duration  how long after its 202 a refresh completes (default 0; not negative)
 //	-no-seed                 start without the doc page's accounts
 //	-log-limit n             requests and deliveries kept in memory (default 1000)
 //	-shutdown-timeout d      how long a signal waits for requests in flight (default 5s)

@@ -281,7 +281,22 @@ func TestServeFlags(t *testing.T) {
 	err = run(t.Context(), []string{"-addr", "127.0.0.1:0", "-api-key", badKey}, nil, io.Discard, io.Discard)
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), badKey)
-	assert.Contains(t, err.Error(), "WithAPIKey")
+	assert.True(t, strings.HasPrefix(err.Error(), "-api-key: "), "names the flag, once: %v", err)
+
+	// A negative -refresh-delay would be the package's manual mode, which
+	// nothing can complete here: refused, naming the flag.
+	for _, d := range []string{"-1ns", "-1s"} {
+		_, err = parseServe([]string{"-refresh-delay", d}, io.Discard, noEnv)
+		require.Error(t, err, d)
+		assert.Contains(t, err.Error(), "-refresh-delay", d)
+		assert.NotContains(t, err.Error(), "ManualRefresh", d)
+	}
+	err = run(t.Context(), []string{"-addr", "127.0.0.1:0", "-refresh-delay", "-1ns"}, nil, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "quilttest:", "main adds the one prefix")
+	err = run(t.Context(), []string{"-addr", "127.0.0.1:0", "-api-version", "yesterday"}, nil, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), "-api-version: "), "%v", err)
 }
 
 // sign prints headers that quiltt.VerifyWebhook accepts for the body and

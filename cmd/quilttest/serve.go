@@ -70,6 +70,10 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (se
 		return c, errors.New("-log-limit must be at least 1")
 	case c.shutdownTimeout <= 0:
 		return c, errors.New("-shutdown-timeout must be positive")
+	case c.refreshDelay < 0:
+		// The package's manual mode (a negative delay) waits for
+		// Server.CompleteRefreshes, which nothing can call here.
+		return c, fmt.Errorf("-refresh-delay must not be negative (got %v)", c.refreshDelay)
 	}
 	if c.authAddr == "" {
 		a, err := nextPort(c.addr)
@@ -158,14 +162,37 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 }
 
 // newServer is quilttest.NewServer with its panic (a bad option; the
-// message names the option, never a secret) turned into an error.
+// message names the option, never a secret) turned into an error that
+// names the flag instead, without the package's "quilttest: " prefix
+// (main adds its own).
 func newServer(opts []quilttest.Option) (srv *quilttest.Server, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("%v", v)
+			err = errors.New(flagMessage(fmt.Sprint(v)))
 		}
 	}()
 	return quilttest.NewServer(opts...), nil
+}
+
+// optionFlags names the flag behind each option the command gives.
+var optionFlags = map[string]string{
+	"WithAPIKey":       "-api-key",
+	"WithAPIVersion":   "-api-version",
+	"WithWebhook":      "-webhook-url or -webhook-secret",
+	"WithRefreshDelay": "-refresh-delay",
+	"WithLogLimit":     "-log-limit",
+	"WithListeners":    "-addr or -auth-addr",
+}
+
+// flagMessage rewrites an option's error, "quilttest: WithAPIKey: …", as
+// the flag's: "-api-key: …".
+func flagMessage(msg string) string {
+	msg = strings.TrimPrefix(msg, "quilttest: ")
+	name, rest, ok := strings.Cut(msg, ": ")
+	if f, known := optionFlags[name]; ok && known {
+		return f + ": " + rest
+	}
+	return msg
 }
 
 // printBanner prints what a client needs: the fake's own credentials are

@@ -106,6 +106,12 @@ func (g *Guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		cancel(nil)
 		return nil, &ResendError{Writes: n}
 	}
+	if g.Sends == TriggerSends && resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		// A trigger's 3xx is its answer (RedirectPolicy), but net/http
+		// parses Location before it asks CheckRedirect: without this, an
+		// unparsable one would turn that answer into a transport error.
+		resp.Header.Del("Location")
+	}
 	resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: func() { cancel(nil) }}
 	return resp, nil
 }
