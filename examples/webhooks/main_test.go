@@ -120,3 +120,41 @@ func post(t *testing.T, hc *http.Client, url string, body []byte, header http.He
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestRunRealModeEnsuresSubscription runs the real mode against a
+// standalone fake (QUILTT_BASE_URL): at start-up it ensures the
+// subscription for QUILTT_WEBHOOK_URL, once however often it starts.
+func TestRunRealModeEnsuresSubscription(t *testing.T) {
+	fake := quilttest.NewTestServer(t)
+	env := map[string]string{
+		"QUILTT_API_KEY_SECRET": fake.APIKey(),
+		"QUILTT_PROFILE_ID":     fake.ProfileID(),
+		"QUILTT_BASE_URL":       fake.URL(),
+		"QUILTT_AUTH_URL":       fake.AuthURL(),
+		EnvWebhookAddr:          "127.0.0.1:0",
+		EnvWebhookSecret:        fake.WebhookSecret(),
+		EnvWebhookURL:           "https://payments.example.com/webhooks/quiltt",
+	}
+	for range 2 { // two starts
+		ctx, cancel := context.WithCancel(t.Context())
+		stderr, stderrW := io.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, getenvOf(env), io.Discard, stderrW)
+			stderrW.Close()
+		}()
+		lines := bufio.NewScanner(stderr)
+		subscribed := false
+		for !subscribed && lines.Scan() {
+			subscribed = regexp.MustCompile(`^Subscribed: whsub_\w+ delivers \[balance.created\] here\.$`).MatchString(lines.Text())
+		}
+		require.True(t, subscribed, "run never said it subscribed")
+		go func() { _, _ = io.Copy(io.Discard, stderr) }()
+		cancel()
+		require.NoError(t, <-done)
+	}
+	subs := fake.Subscriptions()
+	require.Len(t, subs, 1)
+	assert.Equal(t, "https://payments.example.com/webhooks/quiltt", subs[0].TargetURL)
+	assert.Equal(t, []quiltt.EventType{quiltt.EventBalanceCreated}, subs[0].EventTypes)
+}
