@@ -1,12 +1,23 @@
 # quiltt-go: the commands a developer and CI run. `make test` is the one CI runs.
 GO        ?= go
 FUZZTIME  ?= 20000x
-STATICCHECK = $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
-# The modules of their own beside the root one (each has its go.mod, so the
-# root's ./... does not reach them): `make side` vets, lints and race-tests each.
-SIDE_MODULES ?= otelquiltt examples/otel
+# The developer tools (staticcheck v0.8.2, apidiff) are pinned in their own
+# module, internal/tools, so that the root module's requirements, which every
+# user of the SDK resolves, stay free of them; built from there they share
+# GOCACHE and GOMODCACHE with everything else (`go run pkg@version` resolved
+# and built a module set of its own at every cold start).
+BIN       ?= $(CURDIR)/bin
+STATICCHECK = $(BIN)/staticcheck
+# The Go release after the module's: `make test-next` runs the race tests and
+# the side modules' tests again under it (.ci/run does, after `make test`).
+NEXT_GO   ?= go1.27.3
+# Side modules: every go.mod below the root (otelquiltt, examples/otel, …)
+# but the tools and the stripe-go benchmark comparison; `make side` vets and
+# race-tests each with its own go.mod. A new side module needs no change here.
+SIDE_SKIP    ?= internal/tools internal/benchcmp/stripe
+SIDE_MODULES ?= $(filter-out $(SIDE_SKIP),$(patsubst ./%/go.mod,%,$(shell find . -mindepth 2 -name go.mod -not -path './bin/*' | sort)))
 
-.PHONY: all test generate check-generated vet lint race side matrix fleet fuzz-brief fuzz bench bench-stripe
+.PHONY: all test test-next generate check-generated vet lint tools apicheck race matrix fleet side fuzz-brief fuzz bench bench-stripe
 
 all: test
 
@@ -24,20 +35,33 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-## lint: staticcheck
-lint:
+## tools: build the pinned developer tools into $(BIN)
+tools:
+	$(GO) build -C internal/tools -o $(BIN)/ honnef.co/go/tools/cmd/staticcheck golang.org/x/exp/cmd/apidiff
+
+## lint: staticcheck (and on each side module)
+lint: tools
 	$(STATICCHECK) ./...
+	@for m in $(SIDE_MODULES); do echo "staticcheck: $$m"; (cd $$m && $(STATICCHECK) ./...) || exit 1; done
+
+## apicheck: the exported API against 0.1.0's; fails on an incompatible change CHANGELOG.md does not list
+apicheck: tools
+	@BIN=$(BIN) scripts/apicheck.sh
 
 ## race: every test but the fault matrices and the fleet simulation (their own targets), with the race detector
 race:
 	$(GO) test -race -count=1 -timeout 8m -skip '^(TestFaultMatrix(HTTP2|HTTP1TLS)?|TestFleet)$$' ./...
 
-## side: go vet, staticcheck and race tests of each side module (SIDE_MODULES)
+## side: go vet and the race tests of every side module (SIDE_MODULES), each with its own go.mod
 side:
-	@for m in $(SIDE_MODULES); do \
-		echo "side module $$m"; \
-		(cd $$m && $(GO) vet ./... && $(STATICCHECK) ./... && $(GO) test -race -count=1 -timeout 5m ./...) || exit 1; \
+	@for m in $(SIDE_MODULES); do echo "side module: $$m"; \
+		(cd $$m && $(GO) vet ./... && $(GO) test -race -count=1 -timeout 8m ./...) || exit 1; \
 	done
+
+## test-next: the race tests and the side modules' tests again under NEXT_GO (from the module proxy; the module keeps its go line)
+test-next:
+	GOTOOLCHAIN=$(NEXT_GO) $(GO) version
+	GOTOOLCHAIN=$(NEXT_GO) $(MAKE) race side
 
 ## matrix: the fault matrices (every operation against every fault, HTTP/1.1, HTTP/2, TLS), with their summary lines
 matrix:
@@ -55,8 +79,8 @@ fuzz-brief:
 fuzz:
 	@FUZZTIME=$${FUZZTIME_LONG:-5m} scripts/fuzz.sh
 
-## test: vet, generated-code check, staticcheck, race tests, the side modules, the fault matrix, the fleet simulation, brief fuzzing
-test: vet check-generated lint race side matrix fleet fuzz-brief
+## test: vet, generated-code check, staticcheck, API check, race tests, the fault matrix, the fleet simulation, side modules, brief fuzzing
+test: vet check-generated lint apicheck race matrix fleet side fuzz-brief
 
 ## bench: every benchmark beside its baseline; writes BENCHMARKS.md
 bench:

@@ -13,19 +13,32 @@
 # meets the race. For duration runs, a failure whose only complaint is that
 # line and that wrote no crasher is reported as the known toolchain race and
 # does not fail the run; anything else, and every written crasher, does.
+#
+# The targets of one package share one instrumented build: the package's
+# test binary is built once with -fuzz (go test -c) and run once per target,
+# with go test's fuzz cache directory, from the package's folder (where its
+# testdata/fuzz corpus is), as go test -fuzz would run it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzztime=${FUZZTIME:-20000x}
 count_files() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
+bindir=$(mktemp -d)
+trap 'rm -rf "$bindir"' EXIT
+gocache=$(go env GOCACHE)
 total=0
-for file in $(grep -rlE '^func Fuzz[A-Za-z0-9_]*\(' --include='*_test.go' . | sort); do
-  dir=$(dirname "${file#./}")
+for dir in $(grep -rlE '^func Fuzz[A-Za-z0-9_]*\(' --include='*_test.go' . | xargs -n1 dirname | sed 's|^\./||' | sort -u); do
   pkg=./$dir
-  for target in $(grep -oE '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
+  targets=$(grep -hoE '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go | sed 's/^func //' | sort)
+  importpath=$(go list "$pkg")
+  bin=$bindir/$(echo "$importpath" | tr '/' '_').test
+  echo "fuzz: $pkg: one instrumented build for $(echo $targets | wc -w) target(s)"
+  go test -c -fuzz=. -o "$bin" "$pkg"
+  for target in $targets; do
     echo "fuzz: $pkg $target for $fuzztime"
     corpus="$dir/testdata/fuzz/$target"
     before=$(count_files "$corpus")
-    if ! out=$(go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "$pkg" 2>&1); then
+    if ! out=$(cd "$dir" && "$bin" -test.run='^$' -test.fuzz="^${target}\$" -test.fuzztime="$fuzztime" \
+        -test.fuzzcachedir="$gocache/fuzz/$importpath" 2>&1); then
       after=$(count_files "$corpus")
       complaints=$(echo "$out" | grep -vE '^(fuzz: |--- FAIL: |FAIL|exit status |ok )' | grep -v '^\s*$' || true)
       if [[ "$fuzztime" != *x && "$after" == "$before" && "$complaints" == *"context deadline exceeded" && $(echo "$complaints" | wc -l) == 1 ]]; then
