@@ -180,10 +180,11 @@ func calls(ctx context.Context, fake *quilttest.Server, obs quiltt.Observer, out
 	fmt.Fprintln(out, "refresh: accepted")
 	select {
 	case <-received:
-		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	// Handle ran; the delivery is recorded once the fake has the answer.
+	return fake.WaitDeliveries(ctx, 1)
 }
 
 // realCalls checks the API key and reads the Profile's accounts, at the
