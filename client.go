@@ -10,11 +10,13 @@
 package quiltt
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -221,3 +223,21 @@ func (c Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String()))
 
 // LogValue logs the client as String does.
 func (c Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// knownAPIVersions are the versions of Quiltt's API that its version
+// upgrade guide lists (quiltt.dev): 2024-01-01, the oldest supported;
+// 2025-04-01; 2026-04-01, the version the SDK's schema slice follows.
+var knownAPIVersions = []string{"2024-01-01", "2025-04-01", "2026-04-01"}
+
+// warnUnknownAPIVersion logs one warning when version, set by
+// WithAPIVersion, is none of knownAPIVersions: a typo, or a version newer
+// than the SDK. The version is still sent; Quiltt decides what it serves.
+func warnUnknownAPIVersion(log *slog.Logger, version string) {
+	if version == "" || slices.Contains(knownAPIVersions, version) {
+		return
+	}
+	log.LogAttrs(context.Background(), slog.LevelWarn, "quiltt: WithAPIVersion: not a known API version; sending it anyway",
+		slog.String("version", version),
+		slog.String("known", strings.Join(knownAPIVersions, ", ")),
+	)
+}

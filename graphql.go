@@ -17,6 +17,7 @@ import (
 	"github.com/quiltt-go/quiltt/internal/answer"
 	gql "github.com/quiltt-go/quiltt/internal/graphql"
 	"github.com/quiltt-go/quiltt/internal/retry"
+	"github.com/quiltt-go/quiltt/internal/transport"
 )
 
 // graphQLPath is where the API serves GraphQL, below the base URL.
@@ -211,7 +212,7 @@ func (d *graphQLDoer) Do(hreq *http.Request) (*http.Response, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("HTTP %d from the GraphQL endpoint", resp.StatusCode)
 	}
-	resp.Body = newCappedBody(resp.Body, maxResponseBody)
+	resp.Body = transport.NewCappedBody(resp.Body, maxResponseBody)
 	raw, err := answer.Read(resp, maxResponseBody)
 	if err != nil {
 		return nil, err

@@ -1,10 +1,8 @@
 package quiltt
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -132,8 +130,8 @@ type request struct {
 }
 
 // do sends r through the retry loop. A 2xx answer is returned with its body
-// open, for the caller to read (through newCappedBody) and close, or to
-// drainAndClose when it needs none of it. Any other result is one of two
+// open, for the caller to read (through transport.NewCappedBody) and close,
+// or to transport.DrainAndClose when it needs none of it. Any other result is one of two
 // error types, and nothing else: an *Error (a non-2xx answer) or a
 // *TransportError (no answer; or, with Attempts 0 and nothing sent, a nil
 // ctx, whose Err wraps ErrNilContext, or a request net/http cannot build).
@@ -244,7 +242,7 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	if resp != nil {
 		c.p.recordRateLimit(resp.Header)
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			c.last = newError(resp.StatusCode, resp.Header, readErrorBody(resp), now)
+			c.last = newError(resp.StatusCode, resp.Header, transport.ReadErrorBody(resp, maxErrorBody), now)
 			c.last.redact(red)
 		}
 	}
@@ -350,27 +348,6 @@ func (c *call) attrs(status int, extra ...slog.Attr) []slog.Attr {
 	return append(a, extra...)
 }
 
-// readErrorBody reads a non-2xx body up to maxErrorBody, drains a little more
-// so the connection can be reused, and leaves resp.Body readable again for
-// go-retryablehttp. A body that fails midway gives what was read.
-func readErrorBody(resp *http.Response) []byte {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	drainAndClose(resp.Body)
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	return body
-}
-
-// maxDrain is how much of the unread rest of an answer is read and
-// discarded before it is closed, so that its connection can be reused.
-const maxDrain = 4 << 10
-
-// drainAndClose drains up to maxDrain bytes of body and closes it. A read
-// error is ignored: the answer was already decided by what came before.
-func drainAndClose(body io.ReadCloser) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxDrain))
-	body.Close()
-}
-
 // recordRateLimit keeps the Ratelimit-* headers of an answer that carries
 // any, for Client.RateLimit.
 func (p *pipeline) recordRateLimit(h http.Header) {
@@ -378,32 +355,3 @@ func (p *pipeline) recordRateLimit(h http.Header) {
 		p.rateLimit.Store(&rl)
 	}
 }
-
-// cappedBody reads a 2xx body and fails past limit bytes, so no answer is
-// read without bound. Its caller reports the failure as ErrInvalidResponse.
-type cappedBody struct {
-	rc    io.ReadCloser
-	limit int64
-	read  int64
-}
-
-func newCappedBody(rc io.ReadCloser, limit int64) *cappedBody {
-	return &cappedBody{rc: rc, limit: limit}
-}
-
-func (b *cappedBody) Read(p []byte) (int, error) {
-	if b.read > b.limit {
-		return 0, fmt.Errorf("body over %d bytes", b.limit)
-	}
-	if room := b.limit + 1 - b.read; int64(len(p)) > room {
-		p = p[:room]
-	}
-	n, err := b.rc.Read(p)
-	b.read += int64(n)
-	if b.read > b.limit {
-		return n, fmt.Errorf("body over %d bytes", b.limit)
-	}
-	return n, err
-}
-
-func (b *cappedBody) Close() error { return b.rc.Close() }

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/quiltt-go/quiltt/internal/retry"
+	"github.com/quiltt-go/quiltt/internal/transport"
 )
 
 // ErrInvalidAccountID is returned, before any request is sent, for an
@@ -96,7 +97,7 @@ func (c *Client) refresh(ctx context.Context, op, accountID string) error {
 	// The status line was a 2xx: Quiltt accepted the refresh. The body
 	// (none is documented) is drained for connection reuse; a read error
 	// cannot undo the acceptance, so it is ignored.
-	drainAndClose(resp.Body)
+	transport.DrainAndClose(resp.Body)
 	return nil
 }
 

@@ -126,6 +126,12 @@ type WebhookHandler struct {
 	// types, its claims (never the body, a record or a secret). See
 	// Observer.StartWebhook.
 	Observer Observer
+	// Feed, when set, receives the balance of every balance.created
+	// event of each verified delivery, before Handle runs and whatever it
+	// returns (the balance is real either way), so that the clients
+	// waiting on the same feed (WithBalanceFeed) return it. A feed that
+	// fails is logged and never fails the delivery.
+	Feed BalanceFeed
 
 	piecesLogged sync.Once // the record of the pieces in use
 }
@@ -196,6 +202,7 @@ func (h *WebhookHandler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	noteEvents(r.Context(), payload)
+	h.publishFeed(r.Context(), payload) // verified: the balances are real, whatever Handle does
 	for _, ev := range payload.Events {
 		if !h.serveEvent(w, r, ev) {
 			return

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/quiltt-go/quiltt/internal/retry"
+	"github.com/quiltt-go/quiltt/internal/transport"
 )
 
 // Quiltt's webhook subscriptions, below the API endpoint (WithBaseURL):
@@ -341,7 +342,7 @@ func (c *Client) DeleteWebhookSubscription(ctx context.Context, id string) error
 	if err != nil {
 		return err
 	}
-	drainAndClose(resp.Body) // Quiltt documents no body (204)
+	transport.DrainAndClose(resp.Body) // Quiltt documents no body (204)
 	return nil
 }
 
