@@ -177,8 +177,10 @@ func newFreshState(cfg freshConfig) *freshState {
 //     another caller's refresh; nothing was billed by the call.
 //
 // A call that joined another in this process returns that call's error.
-func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time.Duration) (*Balance, error) {
+func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time.Duration) (_ *Balance, err error) {
 	const op = "FreshBalance"
+	ctx, obs := c.observe(ctx, op)
+	defer obs.finish(&err)
 	if maxAge < 0 {
 		return nil, errorf("%s: maxAge %v is negative", op, maxAge)
 	}

@@ -120,8 +120,10 @@ func (e *RefreshWaitError) Unwrap() error { return e.Err }
 // every failure is a *RefreshWaitError carrying the last balance seen; when
 // the context's deadline passes first, errors.Is(err,
 // context.DeadlineExceeded) holds for it.
-func (c *Client) RefreshAndWait(ctx context.Context, accountID string, opts *RefreshWaitOptions) (*Balance, error) {
+func (c *Client) RefreshAndWait(ctx context.Context, accountID string, opts *RefreshWaitOptions) (_ *Balance, err error) {
 	const op = "RefreshAndWait"
+	ctx, obs := c.observe(ctx, op)
+	defer obs.finish(&err)
 	lo, hi, err := opts.intervals()
 	if err != nil {
 		return nil, errorf("%s: %w", op, err)
