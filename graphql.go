@@ -97,13 +97,15 @@ func (c *Client) GraphQL() graphql.Client { return &graphQLClient{c: c} }
 type graphQLClient struct{ c *Client }
 
 // MakeRequest sends req and decodes its answer into resp.
-func (g *graphQLClient) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) error {
+func (g *graphQLClient) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) (err error) {
+	ctx, obs := g.c.observe(ctx, "GraphQL")
+	defer obs.finish(&err)
 	op := "GraphQL"
 	if req != nil && req.OpName != "" {
 		op = req.OpName
 	}
 	var data bool
-	err := g.c.makeRequest(ctx, op, req, resp, &data)
+	err = g.c.makeRequest(ctx, op, req, resp, &data)
 	if err == nil {
 		return nil
 	}

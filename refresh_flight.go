@@ -34,12 +34,12 @@ type freshFlights struct {
 // settleOnce settles the stale balance seen once in this process: it leads
 // a flight for the account, or joins the one in progress and returns its
 // result; after a leader whose own context ended, it starts over.
-func (c *Client) settleOnce(ctx context.Context, op, accountID string, seen *Balance, maxAge time.Duration) (*Balance, error) {
+func (c *Client) settleOnce(ctx context.Context, op, accountID string, seen *Balance, seenRead bool, maxAge time.Duration) (*Balance, error) {
 	fs, key := c.p.fresh, c.freshKey(accountID)
 	for {
 		f, leader := fs.flights.join(key)
 		if leader {
-			return c.leadFlight(ctx, op, accountID, key, f, seen, maxAge)
+			return c.leadFlight(ctx, op, accountID, key, f, seen, seenRead, maxAge)
 		}
 		c.p.logger.LogAttrs(ctx, slog.LevelDebug, logFreshJoin, slog.String("account_id", accountID))
 		if fs.hooks.joined != nil {
@@ -58,9 +58,9 @@ func (c *Client) settleOnce(ctx context.Context, op, accountID string, seen *Bal
 
 // leadFlight does f's work, then hands its result to the calls that joined
 // it.
-func (c *Client) leadFlight(ctx context.Context, op, accountID, key string, f *freshFlight, seen *Balance, maxAge time.Duration) (*Balance, error) {
+func (c *Client) leadFlight(ctx context.Context, op, accountID, key string, f *freshFlight, seen *Balance, seenRead bool, maxAge time.Duration) (*Balance, error) {
 	defer c.p.fresh.flights.land(key, f) // f.abandoned stays true if settle panics
-	b, err := c.settle(ctx, op, accountID, seen, maxAge)
+	b, err := c.settle(ctx, op, accountID, seen, seenRead, maxAge)
 	f.b, f.err = cloneBalance(b), err
 	f.abandoned = err != nil && ctx.Err() != nil
 	return b, err

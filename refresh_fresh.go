@@ -49,6 +49,7 @@ const (
 type freshConfig struct {
 	lock             RefreshLock
 	pollMin, pollMax time.Duration
+	feed             BalanceFeed // WithBalanceFeed's; nil polls only
 	hooks            freshHooks
 }
 
@@ -169,8 +170,10 @@ func newFreshState(cfg freshConfig) *freshState {
 //     another caller's refresh; nothing was billed by the call.
 //
 // A call that joined another in this process returns that call's error.
-func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time.Duration) (*Balance, error) {
+func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time.Duration) (_ *Balance, err error) {
 	const op = "FreshBalance"
+	ctx, obs := c.observe(ctx, op)
+	defer obs.finish(&err)
 	if maxAge < 0 {
 		return nil, errorf("%s: maxAge %v is negative", op, maxAge)
 	}
@@ -180,30 +183,40 @@ func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time
 	if err := checkAccountID(accountID); err != nil {
 		return nil, errorf("%s: %w", op, err)
 	}
-	seen, err := c.latestBalance(ctx, op, accountID)
-	if err != nil {
-		return nil, err
+	// With a feed, the balance it holds stands for the one read: a fresh
+	// one is the answer, and a stale one (or none) leaves the read to the
+	// call that takes the lock (seenRead false).
+	seen, fromFeed := c.feedLatest(ctx, op, accountID)
+	if !fromFeed {
+		var err error
+		if seen, err = c.latestBalance(ctx, op, accountID); err != nil {
+			return nil, err
+		}
 	}
 	if isFresh(seen, maxAge, time.Now()) {
 		return seen, nil
 	}
 
-	return c.settleOnce(ctx, op, accountID, seen, maxAge)
+	return c.settleOnce(ctx, op, accountID, seen, !fromFeed, maxAge)
 }
 
 // settle coordinates through the RefreshLock: it refreshes when it takes
 // the lock, else waits for the holder's balance; after a holder that
 // released the lock without a new balance, it tries to take the lock again.
-func (c *Client) settle(ctx context.Context, op, accountID string, seen *Balance, maxAge time.Duration) (*Balance, error) {
+// It subscribes to the feed (if any) first, before any refresh is sent.
+// seenRead says whether seen was read (else the feed's, or none).
+func (c *Client) settle(ctx context.Context, op, accountID string, seen *Balance, seenRead bool, maxAge time.Duration) (*Balance, error) {
+	w := c.watchFeed(ctx, op, accountID)
+	defer w.close()
 	for {
 		release, acquired, err := c.p.fresh.lock.Acquire(ctx, accountID, freshLockTTL)
 		if err != nil {
 			return nil, lockError(ctx, op, accountID, "acquire", err)
 		}
 		if acquired {
-			return c.refreshHolding(ctx, op, accountID, seen, maxAge, release)
+			return c.refreshHolding(ctx, op, accountID, seen, seenRead, maxAge, release, w)
 		}
-		b, found, err := c.awaitHolder(ctx, op, accountID, seen, maxAge)
+		b, found, err := c.awaitHolder(ctx, op, accountID, seen, seenRead, maxAge, w)
 		if err != nil || found {
 			return b, err
 		}
@@ -216,7 +229,7 @@ func (c *Client) settle(ctx context.Context, op, accountID string, seen *Balance
 // the refresh may be pending (accepted without a new balance yet, or of
 // unknown outcome): then the lock ends with its ttl, and no one refreshes
 // again before.
-func (c *Client) refreshHolding(ctx context.Context, op, accountID string, seen *Balance, maxAge time.Duration, release func(context.Context) error) (*Balance, error) {
+func (c *Client) refreshHolding(ctx context.Context, op, accountID string, seen *Balance, seenRead bool, maxAge time.Duration, release func(context.Context) error, w *feedWatch) (*Balance, error) {
 	keep := false
 	defer func() {
 		if !keep {
@@ -228,11 +241,14 @@ func (c *Client) refreshHolding(ctx context.Context, op, accountID string, seen 
 	send, cancelSend := context.WithTimeout(hold, freshSendWithin)
 	defer cancelSend()
 
+	if fb, ok := c.feedLatest(send, op, accountID); ok && fb != nil && feedSettles(fb, seen, maxAge) {
+		return fb, nil // the previous holder's refresh brought it
+	}
 	b, err := c.latestBalance(send, op, accountID)
 	if err != nil {
 		return nil, err
 	}
-	if isOtherBalance(b, seen) || isFresh(b, maxAge, time.Now()) {
+	if (seenRead && isOtherBalance(b, seen)) || isFresh(b, maxAge, time.Now()) {
 		return b, nil
 	}
 	c.p.logger.LogAttrs(ctx, slog.LevelDebug, logFreshRefresh, slog.String("account_id", accountID))
@@ -242,7 +258,7 @@ func (c *Client) refreshHolding(ctx context.Context, op, accountID string, seen 
 		return nil, err
 	}
 	keep = true // should polling panic, the refresh is still pending
-	nb, err := c.pollNewBalance(hold, op, accountID, b, sent, c.p.fresh.pollMin, c.p.fresh.pollMax)
+	nb, err := c.pollNewBalance(hold, op, accountID, b, sent, c.p.fresh.pollMin, c.p.fresh.pollMax, w)
 	keep = err != nil
 	return nb, err
 }
@@ -250,8 +266,9 @@ func (c *Client) refreshHolding(ctx context.Context, op, accountID string, seen 
 // awaitHolder waits while another caller holds the account's lock, reading
 // the balance at every poll. It returns found with the balance once it is
 // fresh or differs from seen, or found false when the lock was freed and
-// the balance is unchanged (the holder failed, or its ttl ended).
-func (c *Client) awaitHolder(ctx context.Context, op, accountID string, seen *Balance, maxAge time.Duration) (b *Balance, found bool, err error) {
+// the balance is unchanged (the holder failed, or its ttl ended). A
+// balance the feed delivers meanwhile ends the wait without a read.
+func (c *Client) awaitHolder(ctx context.Context, op, accountID string, seen *Balance, seenRead bool, maxAge time.Duration, w *feedWatch) (b *Balance, found bool, err error) {
 	fs := c.p.fresh
 	c.p.logger.LogAttrs(ctx, slog.LevelDebug, logFreshWait, slog.String("account_id", accountID))
 	if fs.hooks.waiting != nil {
@@ -259,20 +276,27 @@ func (c *Client) awaitHolder(ctx context.Context, op, accountID string, seen *Ba
 	}
 	for wait := fs.pollMin; ; wait = nextPoll(wait, fs.pollMax) {
 		wctx, cancel := context.WithTimeout(ctx, wait)
-		werr := fs.lock.Wait(wctx, accountID)
+		fb, werr := w.race(wctx, func(b *Balance) bool { return feedSettles(b, seen, maxAge) },
+			func(wctx context.Context) error { return fs.lock.Wait(wctx, accountID) })
 		pollDue := wctx.Err() != nil
 		cancel()
+		if fb != nil {
+			return fb, true, nil
+		}
 		if ctx.Err() != nil {
 			return nil, false, lockError(ctx, op, accountID, "wait for", werr)
 		}
 		if werr != nil && !pollDue {
 			return nil, false, lockError(ctx, op, accountID, "wait for", werr)
 		}
+		if fb, ok := c.feedLatest(ctx, op, accountID); ok && fb != nil && feedSettles(fb, seen, maxAge) {
+			return fb, true, nil
+		}
 		b, err := c.latestBalance(ctx, op, accountID)
 		if err != nil {
 			return nil, false, err
 		}
-		if isOtherBalance(b, seen) || isFresh(b, maxAge, time.Now()) {
+		if (seenRead && isOtherBalance(b, seen)) || isFresh(b, maxAge, time.Now()) {
 			return b, true, nil
 		}
 		if werr == nil {

@@ -117,8 +117,10 @@ func (e *RefreshWaitError) Unwrap() error { return e.Err }
 // every failure is a *RefreshWaitError carrying the last balance seen; when
 // the context's deadline passes first, errors.Is(err,
 // context.DeadlineExceeded) holds for it.
-func (c *Client) RefreshAndWait(ctx context.Context, accountID string, opts *RefreshWaitOptions) (*Balance, error) {
+func (c *Client) RefreshAndWait(ctx context.Context, accountID string, opts *RefreshWaitOptions) (_ *Balance, err error) {
 	const op = "RefreshAndWait"
+	ctx, obs := c.observe(ctx, op)
+	defer obs.finish(&err)
 	lo, hi, err := opts.intervals()
 	if err != nil {
 		return nil, errorf("%s: %w", op, err)
@@ -133,18 +135,21 @@ func (c *Client) RefreshAndWait(ctx context.Context, accountID string, opts *Ref
 	if err != nil {
 		return nil, err
 	}
+	w := c.watchFeed(ctx, op, accountID) // before the trigger: its delivery may come at once
+	defer w.close()
 	sent := time.Now()
 	if err := c.refresh(ctx, op, accountID); err != nil {
 		return nil, err
 	}
-	return c.pollNewBalance(ctx, op, accountID, before, sent, lo, hi)
+	return c.pollNewBalance(ctx, op, accountID, before, sent, lo, hi, w)
 }
 
 // pollNewBalance polls the account's balance after a refresh sent at sent
 // was accepted, first after lo, each next wait doubling up to hi, until a
-// balance newer than before appears (see isNewBalance). Every failure is a
-// *RefreshWaitError carrying the last balance seen.
-func (c *Client) pollNewBalance(ctx context.Context, op, accountID string, before *Balance, sent time.Time, lo, hi time.Duration) (*Balance, error) {
+// balance newer than before appears (see isNewBalance), or w delivers one
+// (no read). Every failure is a *RefreshWaitError carrying the last balance
+// seen.
+func (c *Client) pollNewBalance(ctx context.Context, op, accountID string, before *Balance, sent time.Time, lo, hi time.Duration, w *feedWatch) (*Balance, error) {
 	last, wait := before, lo
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
@@ -152,6 +157,11 @@ func (c *Client) pollNewBalance(ctx context.Context, op, accountID string, befor
 		select {
 		case <-ctx.Done():
 			return nil, &RefreshWaitError{Op: op, AccountID: accountID, Last: last, Polls: polls, Err: ctx.Err()}
+		case b, ok := <-w.c:
+			if fb := w.take(b, ok, func(b *Balance) bool { return answersRefresh(b, before, sent) }); fb != nil {
+				return fb, nil
+			}
+			continue
 		case <-timer.C:
 		}
 		b, err := c.latestBalance(ctx, op, accountID)

@@ -66,8 +66,10 @@ const ensureLockTTL = 2 * time.Minute
 // errors.Is(err, ErrOutcomeUnknown) holds when the create's outcome is
 // unknown (see CreateWebhookSubscription); the lock is then kept until its
 // two minutes end, so that the next call lists after Quiltt has settled.
-func (c *Client) EnsureWebhookSubscription(ctx context.Context, p *WebhookSubscriptionParams) (*WebhookSubscription, error) {
+func (c *Client) EnsureWebhookSubscription(ctx context.Context, p *WebhookSubscriptionParams) (_ *WebhookSubscription, err error) {
 	const op = "EnsureWebhookSubscription"
+	ctx, obs := c.observe(ctx, op)
+	defer obs.finish(&err)
 	if err := c.restReady(op); err != nil {
 		return nil, err
 	}
@@ -84,7 +86,7 @@ func (c *Client) EnsureWebhookSubscription(ctx context.Context, p *WebhookSubscr
 			return nil, lockError(ctx, op, key, "acquire", err)
 		}
 		if acquired {
-			return c.ensureHolding(ctx, p, key, release)
+			return c.ensureHolding(ctx, p, release)
 		}
 		if err := c.p.fresh.lock.Wait(ctx, key); err != nil {
 			return nil, lockError(ctx, op, key, "wait for", err)
@@ -101,11 +103,19 @@ func subscriptionLockKey(targetURL string) string {
 }
 
 // ensureHolding runs with the URL's lock held: list, then create or update.
-func (c *Client) ensureHolding(ctx context.Context, p *WebhookSubscriptionParams, key string, release func(context.Context) error) (*WebhookSubscription, error) {
+func (c *Client) ensureHolding(ctx context.Context, p *WebhookSubscriptionParams, release func(context.Context) error) (*WebhookSubscription, error) {
 	keep := false
 	defer func() {
-		if !keep {
-			c.releaseLock(ctx, key, release)
+		if keep || release == nil {
+			return
+		}
+		// Released even after ctx ended; a failure leaves the lock to its
+		// ttl, and the next call waits until then.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), freshReleaseTimeout)
+		defer cancel()
+		if err := release(rctx); err != nil {
+			c.p.logger.LogAttrs(ctx, slog.LevelWarn, "quiltt: EnsureWebhookSubscription: releasing the lock failed; it ends with its ttl",
+				slog.String("error", err.Error()))
 		}
 	}()
 	hold, cancel := context.WithTimeout(ctx, ensureLockTTL)

@@ -118,6 +118,17 @@ func TestEnsureWebhookSubscriptionLockFails(t *testing.T) {
 	assert.Empty(t, srv.Requests())
 }
 
+// A release that fails is logged; the call's result stands.
+func TestEnsureWebhookSubscriptionReleaseFails(t *testing.T) {
+	srv := newAuthFake(t)
+	var log logBuffer
+	c := newAuthClient(t, srv, quiltt.WithLogger(log.logger()), quiltt.WithRefreshLock(&failingLock{releaseErr: errStoreDown}))
+	s, err := c.EnsureWebhookSubscription(t.Context(), hookParams(quiltt.EventBalanceCreated))
+	require.NoError(t, err)
+	assert.NotEmpty(t, s.ID)
+	assert.Contains(t, log.String(), "EnsureWebhookSubscription: releasing the lock failed")
+}
+
 // Subscriptions already duplicated for the URL: the first listed is
 // ensured, the others left alone and logged by ID.
 func TestEnsureWebhookSubscriptionDuplicates(t *testing.T) {

@@ -7,7 +7,11 @@
 //   - RefreshLock (quiltt.RefreshLock): one billable refresh per account
 //     when calls on several replicas find its balance stale at once;
 //   - ClaimStore (quiltt.ClaimStore): one successful callback per webhook
-//     event, whichever replica each delivery lands on.
+//     event, whichever replica each delivery lands on;
+//   - BalanceFeed (quiltt.BalanceFeed): the balance a balance.created
+//     delivery brings, published by whichever replica's webhook handler
+//     receives it, wakes the FreshBalance and RefreshAndWait calls waiting
+//     for it on every replica, without a GraphQL read.
 //
 // It runs on github.com/redis/go-redis/v9 and takes a redis.UniversalClient,
 // so a single server, Sentinel (failover) or Cluster client all work. The
@@ -15,7 +19,7 @@
 //
 // # Running a fleet
 //
-// Give every replica the same three lines (the limiter's name is a label
+// Give every replica the same four lines (the limiter's name is a label
 // you choose, one per API key, never the key itself; its rate a little
 // under Quiltt's 25/s, so that the fleet makes up for requests that reach
 // Quiltt late: see the README's "Running a fleet"):
@@ -24,10 +28,11 @@
 //	limiter, err := redisstore.NewLimiter(rdb, "prod-api-key", 24, 1)
 //	lock, err := redisstore.NewRefreshLock(rdb)
 //	claims, err := redisstore.NewClaimStore(rdb)
+//	feed, err := redisstore.NewBalanceFeed(rdb, 0) // 0: DefaultBalanceTTL
 //
 //	client, err := quiltt.NewClient(quiltt.WithAPIKey(apiKey),
-//		quiltt.WithLimiter(limiter), quiltt.WithRefreshLock(lock))
-//	hooks := &quiltt.WebhookHandler{Verifier: verifier, Handle: handle, Claims: claims}
+//		quiltt.WithLimiter(limiter), quiltt.WithRefreshLock(lock), quiltt.WithBalanceFeed(feed))
+//	hooks := &quiltt.WebhookHandler{Verifier: verifier, Handle: handle, Claims: claims, Feed: feed}
 //
 // Environments that share one Redis tell themselves apart with WithPrefix.
 //
@@ -53,6 +58,11 @@
 //     billable, without the lock that lets the fleet share the refresh. A
 //     release that fails leaves the lock to run out after its TTL, when
 //     the waiters go on.
+//   - BalanceFeed: Publish, Latest and Subscribe fail. The webhook handler
+//     logs a failed Publish and goes on (the claim rules decide the
+//     delivery); FreshBalance and RefreshAndWait log the failure and poll,
+//     as without a feed. Balances published while a subscription
+//     reconnects are missed by it: its caller's polls find them.
 //
 // How long "fails" takes is the go-redis client's choice: a refused
 // connection fails at once (after the client's DialerRetries), a silent
@@ -65,8 +75,20 @@
 // callback again. Run Redis with persistence or replication if that
 // matters.
 //
+// # What the feed stores
+//
+// The BalanceFeed keeps, for each account whose balance.created delivery
+// reached a handler, its latest balance, amounts included, in Redis under
+// the prefix ("<prefix>:balance:{<account>}") for the feed's TTL
+// (DefaultBalanceTTL, an hour, unless NewBalanceFeed is given another),
+// and sends it over pub/sub to the replicas waiting for it. It never
+// stores or sends a credential: the balance record of a verified delivery
+// carries none. Whoever can read that Redis can read those balances:
+// protect it as you protect the balances themselves.
+//
 // Redis 5 or later is needed (the limiter's script reads Redis's clock,
-// then writes); the tests run against Debian's redis-server (7.0).
+// then writes); the tests run against Debian's redis-server (7.0), as a
+// single server and as a three-master Redis Cluster.
 //
 // # Keys
 //
@@ -77,6 +99,8 @@
 //	quiltt:claim:<event ID>               "lease:<token>" while a delivery holds the event, "done" for the retention
 //	quiltt:refresh:{<account>}            the refresh lock: its holder's token (the braces are a Cluster hash tag)
 //	quiltt:refresh-released:{<account>}   the pub/sub channel a release publishes on
+//	quiltt:balance:{<account>}            the feed: the account's latest balance and its time (expires after the TTL)
+//	quiltt:balance-created:<account>      the feed's pub/sub channel (not hash-tagged: Cluster forwards PUBLISH)
 //
 // Event IDs and lock keys longer than 200 bytes, or not plain printable
 // ASCII, are replaced by their SHA-256. In limiter names, event IDs and

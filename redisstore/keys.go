@@ -23,9 +23,15 @@ import (
 //	quiltt:claim:<event ID>               claim store: "lease:<token>" while leased, "done" while retained
 //	quiltt:refresh:{<key>}                refresh lock: "<token>" while held
 //	quiltt:refresh-released:{<key>}       refresh lock: the pub/sub channel a release publishes its token on
+//	quiltt:balance:{<account>}            balance feed: hash {at: µs, b: the balance as JSON}, with the feed's TTL
+//	quiltt:balance-created:<account>      balance feed: the pub/sub channel a publish sends the new latest on
 //
-// Every operation touches one key, so the keys need no hash tag to work on
-// Redis Cluster: each lands on the slot of its own name. The refresh lock's
+// Every script touches one key (KEYS[1] only; checked against a Redis
+// Cluster by the tests), so the keys need no hash tag to work on Redis
+// Cluster: each lands on the slot of its own name. The balance feed's
+// channel deliberately carries no hash tag: its PUBLISH runs inside the
+// script on the key's node, and Redis Cluster forwards it to the node of
+// any subscriber. The refresh lock's
 // key and channel do carry one, the braces around the key, so that Redis
 // Cluster and go-redis's Ring route the release's PUBLISH (inside the
 // script, on the key's node) and the waiters' SUBSCRIBE to the same place;
@@ -75,6 +81,19 @@ func refreshKey(prefix, k string) string     { return key(prefix, kindRefresh, "
 func refreshChannel(prefix, k string) string {
 	return key(prefix, kindRefreshReleased, "{"+keyPart(k)+"}")
 }
+func balanceKey(prefix, accountID string) string {
+	return prefix + ":balance:{" + keyPart(accountID) + "}"
+}
+func balanceChannel(prefix, accountID string) string {
+	return prefix + ":balance-created:" + keyPart(accountID)
+}
+
+// balanceField is the field of a balance key that holds the balance as
+// JSON; balanceAtField its time in µs since the Unix epoch.
+const (
+	balanceField   = "b"
+	balanceAtField = "at"
+)
 
 // partEscaper writes a key part without ':', reversibly.
 var partEscaper = strings.NewReplacer("%", "%25", ":", "%3A")
@@ -256,4 +275,24 @@ return 0
 //	KEYS[1] the lock key
 var lockStateScript = redis.NewScript(`
 return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}
+`)
+
+// feedPublishScript keeps a balance as its account's latest when it is
+// dated later than the one kept, and then publishes it.
+//
+//	KEYS[1] the balance key
+//	ARGV[1] the balance's time, µs since the Unix epoch
+//	ARGV[2] the balance as JSON
+//	ARGV[3] the TTL in ms
+//	ARGV[4] the account's channel
+//
+// It returns 1 when it kept (and published) the balance, 0 when the key
+// holds one dated at or after it (an older delivery, or the same again).
+var feedPublishScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], '` + balanceAtField + `')
+if cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], '` + balanceAtField + `', ARGV[1], '` + balanceField + `', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[2])
+return 1
 `)

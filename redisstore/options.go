@@ -10,8 +10,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Option configures NewLimiter, NewClaimStore or NewRefreshLock. The
-// constructor fails with an error, naming the option, when an option's
+// Option configures NewLimiter, NewClaimStore, NewRefreshLock or
+// NewBalanceFeed. The constructor fails with an error, naming the option, when an option's
 // value is invalid or the option does not apply to it.
 type Option func(*config) error
 
@@ -46,9 +46,10 @@ func WithPrefix(prefix string) Option {
 // long as it has no more replicas than that.
 //
 // Failure modes: the constructor fails when l is nil or holds a nil
-// pointer (such as a nil *rate.Limiter), and when the option
-// is given to NewClaimStore or NewRefreshLock (a claim or a lock has no
-// safe local stand-in: they fail instead, see the package doc).
+// pointer (such as a nil *rate.Limiter), and when the option is given to
+// NewClaimStore, NewRefreshLock or NewBalanceFeed (a claim, a lock or a
+// feed has no safe local stand-in: they fail instead, see the package
+// doc).
 func WithFallback(l quiltt.Limiter) Option {
 	return func(c *config) error {
 		if nilness.Nil(l) {
@@ -87,7 +88,7 @@ func newConfig(what string, rdb redis.UniversalClient, opts []Option) (*config, 
 // see through to it. The message holds the operation and the key, never a
 // credential.
 type Error struct {
-	Op  string // "limiter wait", "claim", "claim done", "claim release", "lock acquire", "lock release", "lock wait"
+	Op  string // "limiter wait", "claim", "claim done", "claim release", "lock acquire", "lock release", "lock wait", "feed publish", "feed latest", "feed subscribe"
 	Key string // the Redis key involved
 	Err error
 }

@@ -1,5 +1,7 @@
 // Command refresh refreshes the balance of one account in real time with
-// RefreshAndWait and prints the balance before and after.
+// RefreshAndWait and prints the balance before and after. On the fake, it
+// also shows push, not poll: the wait ends on the balance.created webhook,
+// through a quiltt.BalanceFeed (feed.go).
 //
 // Run it from the repository's root:
 //
@@ -61,19 +63,34 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	fmt.Fprintf(stdout, "Refreshing %s (%s)\n\n", account.Name, account.ID)
 
-	var opts *quiltt.RefreshWaitOptions // nil: poll after 1 s, then 2 s, 4 s, … up to every 10 s
+	// Polls come after 1 s, then 2 s, 4 s, … up to every 10 s (a nil
+	// *RefreshWaitOptions). On the fake, the wait ends sooner: on the
+	// balance.created webhook the fake delivers, through a balance feed
+	// (feed.go), with no poll at all.
+	client := env.Client
+	var feed *pushed
 	if env.Fake != nil {
-		opts = &quiltt.RefreshWaitOptions{MinInterval: 20 * time.Millisecond, MaxInterval: 100 * time.Millisecond}
+		if feed, err = startFeed(env); err != nil {
+			return err
+		}
+		defer feed.stop()
+		client = feed.client
 	}
-	after, err := env.Client.RefreshAndWait(ctx, account.ID, opts)
+	after, err := client.RefreshAndWait(ctx, account.ID, nil)
 	if err != nil {
 		return explain(err)
 	}
-	return exampleenv.WriteTable(stdout, [][]string{
+	if err := exampleenv.WriteTable(stdout, [][]string{
 		{"", "ID", "SOURCE", "AT", "CURRENT", "AVAILABLE"},
 		row("before", account.Balance),
 		row("after", after),
-	}, 4, 5)
+	}, 4, 5); err != nil {
+		return err
+	}
+	if feed != nil && feed.wasPushed(ctx, after) {
+		fmt.Fprintln(stdout, "\nThe new balance came in Quiltt's balance.created webhook, before the first poll.")
+	}
+	return nil
 }
 
 // pickAccount reads the account with the given ID, or the Profile's first

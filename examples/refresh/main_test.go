@@ -63,6 +63,7 @@ func TestRunAgainstFake(t *testing.T) {
 			assert.Regexp(t, `(?m)^`+tc.before+`$`, out)
 			assert.Regexp(t, `(?m)^`+tc.after+`$`, out)
 			assert.Contains(t, stderr.String(), "running against quilttest")
+			assert.Contains(t, out, "came in Quiltt's balance.created webhook, before the first poll", "the feed ended the wait")
 		})
 	}
 }

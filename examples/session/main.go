@@ -85,8 +85,8 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 
 	// Read with the token alone, as the Connector's frontend would.
 	opts := []quiltt.Option{quiltt.WithSessionToken(session.Token())}
-	if env.Fake != nil {
-		opts = append(opts, quiltt.WithBaseURL(env.Fake.URL()))
+	if env.BaseURL != "" { // the fake, or QUILTT_BASE_URL's host
+		opts = append(opts, quiltt.WithBaseURL(env.BaseURL))
 	}
 	reader, err := quiltt.NewClient(opts...)
 	if err != nil {

@@ -102,3 +102,25 @@ func TestRunRevokesOnFailure(t *testing.T) {
 	assert.Equal(t, quilttest.RouteSessionRevoke, last.Route)
 	assert.Equal(t, 204, last.StatusCode, "the token was revoked")
 }
+
+// Against a standalone fake reached through QUILTT_BASE_URL and
+// QUILTT_AUTH_URL (here an in-process one in its place), the session
+// token's reads go to that host too, not to api.quiltt.io.
+func TestRunAgainstStandaloneFake(t *testing.T) {
+	log := &requestLog{}
+	fake := quilttest.NewTestServer(t, quilttest.WithRequestHook(log.add))
+	vars := map[string]string{
+		"QUILTT_BASE_URL": fake.URL(), "QUILTT_AUTH_URL": fake.AuthURL(),
+		"QUILTT_API_KEY_SECRET": fake.APIKey(), "QUILTT_PROFILE_ID": fake.ProfileID(),
+	}
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run(t.Context(), func(k string) string { return vars[k] }, &stdout, &stderr))
+	assert.Contains(t, stdout.String(), "Premium Checking      3141.59\n")
+	var tokenReads int
+	for _, r := range log.all() {
+		if r.Route == quilttest.RouteGraphQL && r.Auth == quilttest.AuthSessionToken {
+			tokenReads++
+		}
+	}
+	assert.Equal(t, 1, tokenReads, "the session token read the fake's balances")
+}

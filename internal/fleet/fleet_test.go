@@ -40,12 +40,15 @@ func TestFleet(t *testing.T) {
 	freshReplicas := newFreshReplicas(t, e)
 	cold := runFresh(t, e, freshReplicas, staleAccount, refreshedBalance)
 	warm := runFresh(t, e, freshReplicas, warmAccount, freshBalanceOf)
+	push := runPush(t, e)
 	control := runControl(t, e, ids)
 
-	fmt.Printf("fleet: refreshes=%d accepted=%d answers429=%d wall-x-ideal=%.2f deliveries=%d events=%d handled-once=%d double=%d lost=%d fresh-calls=%d fresh-billed=%d fresh-calls-warm=%d fresh-billed-warm=%d\n",
+	fmt.Printf("fleet: refreshes=%d accepted=%d answers429=%d wall-x-ideal=%.2f deliveries=%d events=%d handled-once=%d double=%d lost=%d fresh-calls=%d fresh-billed=%d fresh-calls-warm=%d fresh-billed-warm=%d push-calls=%d push-billed=%d push-reads=%d push-wake-p99-ms=%d push-calls-warm=%d push-reads-warm=%d\n",
 		r.refreshes, r.accepted, r.answers429, r.wallXIdeal,
 		h.deliveries, h.events, h.handledOnce, h.double, h.lost,
-		cold.calls, cold.billed, warm.calls, warm.billed)
+		cold.calls, cold.billed, warm.calls, warm.billed,
+		push.calls, push.billed, push.reads, push.wakeP99.Milliseconds(), push.warmCalls, push.warmReads)
+	t.Logf("push rounds: %v", push.rounds)
 
 	// One rate budget.
 	assert.Zero(t, r.answers429, "answers 429")
@@ -75,4 +78,17 @@ func TestFleet(t *testing.T) {
 	assert.Zero(t, warm.billed, "refreshes of the fresh account")
 	assert.Zero(t, warm.failed, "fresh-account calls failed; first: %v", warm.firstErr)
 	assert.Zero(t, warm.notFresh, "fresh-account calls that did not return its balance")
+
+	// Push, not poll: every round one refresh and at most two reads, the
+	// calls woken by the delivery; the warm calls served by the feed.
+	for i, round := range push.rounds {
+		assert.Equal(t, 1, round.billed, "push round %d: refreshes", i)
+		assert.LessOrEqual(t, round.reads, pushMaxReads, "push round %d: GraphQL reads", i)
+		assert.Positive(t, round.wakeP99, "push round %d: no delivery reached a handler", i)
+	}
+	assert.LessOrEqual(t, push.wakeP99, pushMaxWake, "push wake-up p99 (median round); rounds %v", push.rounds)
+	assert.Zero(t, push.failed, "push calls failed; first: %v", push.firstErr)
+	assert.Zero(t, push.notPushed, "push calls that did not return the delivered balance")
+	assert.Zero(t, push.warmReads, "GraphQL reads of warm push calls")
+	assert.Zero(t, push.warmBilled, "refreshes by warm push calls")
 }

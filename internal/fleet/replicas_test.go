@@ -68,8 +68,8 @@ func newTransport(t testing.TB, perHost int) *http.Transport {
 // newAPIReplica returns one replica's client of the fake API, as its
 // default profile: its own connection pool and go-redis client, and on
 // that client the fleet's shared limiter and, withLock, a refresh lock
-// (for FreshBalance).
-func newAPIReplica(t testing.TB, e *env, withLock bool) *quiltt.Client {
+// (for FreshBalance), then extra.
+func newAPIReplica(t testing.TB, e *env, withLock bool, extra ...quiltt.Option) *quiltt.Client {
 	t.Helper()
 	rdb := newRedis(t, e.redis)
 	limiter, err := redisstore.NewLimiter(rdb, budgetName, fleetRate, 1)
@@ -85,7 +85,7 @@ func newAPIReplica(t testing.TB, e *env, withLock bool) *quiltt.Client {
 		require.NoError(t, err)
 		opts = append(opts, quiltt.WithRefreshLock(lock))
 	}
-	c, err := quiltt.NewClient(opts...)
+	c, err := quiltt.NewClient(append(opts, extra...)...)
 	require.NoError(t, err)
 	t.Cleanup(c.CloseIdleConnections)
 	return c.ForProfile(e.api.ProfileID())

@@ -225,7 +225,14 @@ func (s *Server) stopLocked(shutdown ...string) error {
 // of the reply ("+PONG", "-ERR …"), or an error matching io.EOF when the
 // server closed the connection without answering (as SHUTDOWN does).
 func (s *Server) do(timeout time.Duration, args ...string) (string, error) {
-	conn, err := net.DialTimeout("unix", s.sock, timeout)
+	return do("unix", s.sock, timeout, args...)
+}
+
+// do sends one command to the server at addr over a fresh connection and
+// returns the reply's first line, followed, for a bulk string ("$n"), by
+// its payload on the next line.
+func do(network, addr string, timeout time.Duration, args ...string) (string, error) {
+	conn, err := net.DialTimeout(network, addr, timeout)
 	if err != nil {
 		return "", err
 	}
@@ -241,22 +248,22 @@ func (s *Server) do(timeout time.Duration, args ...string) (string, error) {
 	if _, err := conn.Write([]byte(b.String())); err != nil {
 		return "", err
 	}
-	line, err := bufio.NewReader(conn).ReadString('\n')
+	r := bufio.NewReader(conn)
+	line, err := r.ReadString('\n')
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimRight(line, "\r\n"), nil
+	line = strings.TrimRight(line, "\r\n")
+	var n int
+	if _, scanErr := fmt.Sscanf(line, "$%d", &n); scanErr == nil && n >= 0 {
+		payload := make([]byte, n+2)
+		if _, err := io.ReadFull(r, payload); err != nil {
+			return "", err
+		}
+		line += "\n" + string(payload[:n])
+	}
+	return line, nil
 }
 
 // logTail is the end of the server's log, for failure messages.
-func (s *Server) logTail() string {
-	b, err := os.ReadFile(filepath.Join(s.dir, "redis.log"))
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	const max = 2000
-	if len(b) > max {
-		b = b[len(b)-max:]
-	}
-	return string(b)
-}
+func (s *Server) logTail() string { return tail(filepath.Join(s.dir, "redis.log")) }

@@ -226,6 +226,9 @@ func NewEndpoint(u *url.URL) *Endpoint {
 // String returns the Endpoint's base URL.
 func (e *Endpoint) String() string { return e.base }
 
+// Host returns the Endpoint's host[:port], as in url.URL.Host.
+func (e *Endpoint) Host() string { return e.host }
+
 // URL returns the URL of path (which starts with "/") below the Endpoint.
 func (e *Endpoint) URL(path string) string { return e.base + path }
 

@@ -36,6 +36,10 @@ type Env struct {
 	// Fake is the in-process fake the Client talks to; nil against the real
 	// API.
 	Fake *quilttest.Server
+	// BaseURL is the API host the Client talks to ("" for
+	// quiltt.DefaultBaseURL): a client an example builds for itself, such
+	// as one with a session token, must use it too.
+	BaseURL string
 }
 
 // Open returns the Env the environment selects: the API at EnvBaseURL (and
@@ -67,7 +71,7 @@ func Open(getenv func(string) string, stderr io.Writer, fakeOpts ...quilttest.Op
 		}
 		fmt.Fprintf(stderr, "Using the Quiltt API at %s (auth %s) as profile %s (%s and %s are set).\n",
 			cmp.Or(baseURL, quiltt.DefaultBaseURL), cmp.Or(authURL, quiltt.DefaultAuthURL), profile, EnvAPIKey, EnvProfileID)
-		return &Env{Client: client.ForProfile(profile)}, nil
+		return &Env{Client: client.ForProfile(profile), BaseURL: baseURL}, nil
 	}
 	if baseURL != "" || authURL != "" {
 		return nil, fmt.Errorf("%s or %s is set but %s: set %s and %s too (cmd/quilttest prints all four), or unset the URLs to use the in-process fake",
@@ -82,7 +86,7 @@ func Open(getenv func(string) string, stderr io.Writer, fakeOpts ...quilttest.Op
 	}
 	fmt.Fprintf(stderr, "%s: running against quilttest, the SDK's in-process fake of the Quiltt API (%s). Set both to use the real API.\n",
 		unset(key, profile), fake.URL())
-	return &Env{Client: client.ForProfile(fake.ProfileID()), Fake: fake}, nil
+	return &Env{Client: client.ForProfile(fake.ProfileID()), Fake: fake, BaseURL: fake.URL()}, nil
 }
 
 // unset says which of the two variables are unset.
