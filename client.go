@@ -83,7 +83,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c := &Client{p: newPipeline(&cfg)}
 	c.setGraphQLAuth()
 	warnUnknownAPIVersion(c.p.logger, cfg.apiVersion)
-	logClientPieces(c.p.logger, c.p.limiter, c.p.fresh.lock)
+	logClientPieces(c.p.logger, c.p.limiter, c.p.fresh.lock, c.p.fresh.feed)
 	return c, nil
 }
 
