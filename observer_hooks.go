@@ -75,7 +75,8 @@ type callObs struct {
 	obs   Observer
 	r     *request
 	scope *opScope
-	own   bool // the scope was started by this request, and ends with it
+	own   bool            // the scope was started by this request, and ends with it
+	ctx   context.Context // the operation's: each attempt's parent
 	host  string
 	port  int
 
@@ -87,8 +88,10 @@ type callObs struct {
 }
 
 // observeRequest joins r, sent as req, to the operation ctx carries, or
-// starts one for it, and returns req with the operation's context. Without
-// an observer it returns ctx, req and nil, whose methods do nothing.
+// starts one for it, and returns the operation's context. req keeps its
+// own: the operation's derives from it, and each attempt's from the
+// operation's (observeStage). Without an observer it returns ctx, req and
+// nil, whose methods do nothing.
 func (p *pipeline) observeRequest(ctx context.Context, r *request, req *retryablehttp.Request) (context.Context, *retryablehttp.Request, *callObs) {
 	if p.observer == nil {
 		return ctx, req, nil
@@ -105,7 +108,8 @@ func (p *pipeline) observeRequest(ctx context.Context, r *request, req *retryabl
 	} else {
 		o.host = strings.Trim(r.endpoint.Host(), "[]")
 	}
-	return ctx, req.WithContext(ctx), o
+	o.ctx = ctx
+	return ctx, req, o
 }
 
 // done records how the request ended, and ends its own operation.
@@ -216,7 +220,7 @@ func (s *observeStage) RoundTrip(req *http.Request) (*http.Response, error) {
 	o := s.c.obs
 	if o.attempt != s.c.attempt {
 		o.endAttempt(nil, nil, false)
-		o.startAttempt(req.Context(), s.c.attempt)
+		o.startAttempt(o.ctx, s.c.attempt)
 	}
 	out := req.WithContext(o.attemptCtx)
 	if len(o.header) > 0 {

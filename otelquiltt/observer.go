@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -46,11 +47,44 @@ type observer struct {
 	refreshes   metric.Int64Counter
 	deliveries  metric.Int64Counter
 	claims      metric.Int64Counter
+
+	// The attribute sets of the measurements, built once each: a set is
+	// sorted and allocated, which costs more than a no-op recording.
+	opAttrs, retryAttrs, waitAttrs, statusAttrs sync.Map // key → metric.MeasurementOption
+	refreshAttrs                                map[string]metric.MeasurementOption
+	claimAttrs                                  map[string]metric.MeasurementOption
 }
+
+// measure returns the option of the attribute set that attrs builds,
+// stored in m under key.
+func measure(m *sync.Map, key any, attrs func() []attribute.KeyValue) metric.MeasurementOption {
+	if o, ok := m.Load(key); ok {
+		return o.(metric.MeasurementOption)
+	}
+	o, _ := m.LoadOrStore(key, metric.WithAttributeSet(attribute.NewSet(attrs()...)))
+	return o.(metric.MeasurementOption)
+}
+
+// fixedAttrs returns an option for each value of key.
+func fixedAttrs(key attribute.Key, values ...string) map[string]metric.MeasurementOption {
+	m := make(map[string]metric.MeasurementOption, len(values))
+	for _, v := range values {
+		m[v] = metric.WithAttributeSet(attribute.NewSet(key.String(v)))
+	}
+	return m
+}
+
+var (
+	kindClient = trace.WithSpanKind(trace.SpanKindClient)
+	kindServer = trace.WithSpanKind(trace.SpanKindServer)
+)
 
 func newObserver(c *config) *observer {
 	m := c.mp.Meter(ScopeName)
-	o := &observer{tracer: c.tp.Tracer(ScopeName), prop: c.prop}
+	o := &observer{tracer: c.tp.Tracer(ScopeName), prop: c.prop,
+		refreshAttrs: fixedAttrs(keyRefreshOutcome, "not_sent", "unknown", "accepted", "refused", "failed"),
+		claimAttrs:   fixedAttrs(keyClaimState, "acquired", "done", "busy", "failed"),
+	}
 	var err error
 	o.opDuration, err = m.Float64Histogram("quiltt.client.operation.duration",
 		metric.WithUnit("s"), metric.WithDescription("Duration of the SDK's operations, retries and waits included."),
@@ -83,62 +117,87 @@ func handle(err error) {
 	}
 }
 
+// opKey names the attribute set of an operation's duration.
+type opKey struct {
+	name, errorType string
+	unknown         bool
+}
+
 func (o *observer) StartOperation(ctx context.Context, op quiltt.OperationInfo) (context.Context, func(quiltt.OperationResult)) {
-	name := keyOperation.String(op.Name)
-	ctx, span := o.tracer.Start(ctx, "quiltt."+op.Name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(name))
+	ctx, span := o.tracer.Start(ctx, "quiltt."+op.Name, kindClient)
+	if span.IsRecording() {
+		span.SetAttributes(keyOperation.String(op.Name))
+	}
 	return ctx, func(r quiltt.OperationResult) {
-		attrs := make([]attribute.KeyValue, 1, 3)
-		attrs[0] = name
-		if r.OutcomeUnknown {
-			attrs = append(attrs, keyOutcomeUnknown.Bool(true))
-		}
+		k := opKey{name: op.Name, unknown: r.OutcomeUnknown}
 		if r.Err != nil {
-			et := errorType(r.Err)
-			attrs = append(attrs, keyErrorType.String(et))
-			span.SetStatus(codes.Error, et)
+			k.errorType = errorType(r.Err)
+			span.SetStatus(codes.Error, k.errorType)
 		}
-		span.SetAttributes(attrs[1:]...)
-		o.opDuration.Record(ctx, r.Duration.Seconds(), metric.WithAttributes(attrs...))
+		attrs := func() []attribute.KeyValue {
+			a := []attribute.KeyValue{keyOperation.String(k.name)}
+			if k.unknown {
+				a = append(a, keyOutcomeUnknown.Bool(true))
+			}
+			if k.errorType != "" {
+				a = append(a, keyErrorType.String(k.errorType))
+			}
+			return a
+		}
+		if span.IsRecording() && (k.unknown || k.errorType != "") {
+			span.SetAttributes(attrs()[1:]...)
+		}
+		o.opDuration.Record(ctx, r.Duration.Seconds(), measure(&o.opAttrs, k, attrs))
 		span.End()
 	}
 }
 
 func (o *observer) StartAttempt(ctx context.Context, a quiltt.AttemptInfo) (context.Context, func(quiltt.AttemptResult)) {
-	attrs := []attribute.KeyValue{
-		keyMethod.String(a.Method),
-		keyServerAddress.String(a.ServerAddress),
-		keyResend.Int(a.ResendCount),
-		keyOperation.String(a.Operation),
+	ctx, span := o.tracer.Start(ctx, a.Method, kindClient)
+	if span.IsRecording() {
+		span.SetAttributes(
+			keyMethod.String(a.Method),
+			keyServerAddress.String(a.ServerAddress),
+			keyResend.Int(a.ResendCount),
+			keyOperation.String(a.Operation),
+		)
+		if a.ServerPort != 0 {
+			span.SetAttributes(keyServerPort.Int(a.ServerPort))
+		}
 	}
-	if a.ServerPort != 0 {
-		attrs = append(attrs, keyServerPort.Int(a.ServerPort))
-	}
-	ctx, span := o.tracer.Start(ctx, a.Method, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 	if o.prop != nil && a.Header != nil {
 		o.prop.Inject(ctx, propagation.HeaderCarrier(a.Header))
 	}
 	refresh := a.Refresh
 	return ctx, func(r quiltt.AttemptResult) {
-		if r.StatusCode != 0 {
-			span.SetAttributes(keyStatus.Int(r.StatusCode))
-		}
-		if r.OutcomeUnknown {
-			span.SetAttributes(keyOutcomeUnknown.Bool(true))
-		}
-		switch {
-		case r.Err != nil:
-			et := errorType(r.Err)
-			span.SetAttributes(keyErrorType.String(et))
-			span.SetStatus(codes.Error, et)
-		case r.StatusCode >= 400:
-			et := strconv.Itoa(r.StatusCode)
-			span.SetAttributes(keyErrorType.String(et))
-			span.SetStatus(codes.Error, et)
+		if span.IsRecording() {
+			endAttempt(span, r)
 		}
 		if refresh {
-			o.refreshes.Add(ctx, 1, metric.WithAttributes(keyRefreshOutcome.String(refreshOutcome(r))))
+			o.refreshes.Add(ctx, 1, o.refreshAttrs[refreshOutcome(r)])
 		}
 		span.End()
+	}
+}
+
+// endAttempt sets what an attempt's end tells on its span.
+func endAttempt(span trace.Span, r quiltt.AttemptResult) {
+	if r.StatusCode != 0 {
+		span.SetAttributes(keyStatus.Int(r.StatusCode))
+	}
+	if r.OutcomeUnknown {
+		span.SetAttributes(keyOutcomeUnknown.Bool(true))
+	}
+	et := ""
+	switch {
+	case r.Err != nil:
+		et = errorType(r.Err)
+	case r.StatusCode >= 400:
+		et = strconv.Itoa(r.StatusCode)
+	}
+	if et != "" {
+		span.SetAttributes(keyErrorType.String(et))
+		span.SetStatus(codes.Error, et)
 	}
 }
 
@@ -159,7 +218,9 @@ func refreshOutcome(r quiltt.AttemptResult) string {
 
 func (o *observer) Retry(ctx context.Context, r quiltt.RetryInfo) {
 	reason := keyRetryReason.String(string(r.Reason))
-	o.retries.Add(ctx, 1, metric.WithAttributes(keyOperation.String(r.Operation), reason))
+	o.retries.Add(ctx, 1, measure(&o.retryAttrs, [2]string{r.Operation, string(r.Reason)}, func() []attribute.KeyValue {
+		return []attribute.KeyValue{keyOperation.String(r.Operation), reason}
+	}))
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		attrs := []attribute.KeyValue{reason, keyAttempt.Int(r.Attempt), keyWait.Float64(r.Wait.Seconds())}
 		if r.StatusCode != 0 {
@@ -170,20 +231,25 @@ func (o *observer) Retry(ctx context.Context, r quiltt.RetryInfo) {
 }
 
 func (o *observer) LimiterWait(ctx context.Context, w quiltt.LimiterWaitInfo) {
-	attrs := make([]attribute.KeyValue, 1, 2)
-	attrs[0] = keyOperation.String(w.Operation)
+	var et string
 	if w.Err != nil {
-		attrs = append(attrs, keyErrorType.String(errorType(w.Err)))
+		et = errorType(w.Err)
 	}
-	o.limiterWait.Record(ctx, w.Wait.Seconds(), metric.WithAttributes(attrs...))
+	attrs := func() []attribute.KeyValue {
+		a := []attribute.KeyValue{keyOperation.String(w.Operation)}
+		if et != "" {
+			a = append(a, keyErrorType.String(et))
+		}
+		return a
+	}
+	o.limiterWait.Record(ctx, w.Wait.Seconds(), measure(&o.waitAttrs, [2]string{w.Operation, et}, attrs))
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
-		span.AddEvent("quiltt.limiter.wait", trace.WithAttributes(append(attrs[1:], keyWait.Float64(w.Wait.Seconds()))...))
+		span.AddEvent("quiltt.limiter.wait", trace.WithAttributes(append(attrs()[1:], keyWait.Float64(w.Wait.Seconds()))...))
 	}
 }
 
 func (o *observer) StartWebhook(ctx context.Context, d quiltt.WebhookInfo) (context.Context, func(quiltt.WebhookResult)) {
-	ctx, span := o.tracer.Start(ctx, "quiltt.Webhook", trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(keyMethod.String(d.Method)))
+	ctx, span := o.tracer.Start(ctx, "quiltt.Webhook", kindServer, trace.WithAttributes(keyMethod.String(d.Method)))
 	return ctx, func(r quiltt.WebhookResult) {
 		span.SetAttributes(keyStatus.Int(r.StatusCode), keyEvents.Int(r.Events), keyHandled.Int(r.Handled))
 		if len(r.EventTypes) > 0 {
@@ -198,7 +264,7 @@ func (o *observer) StartWebhook(ctx context.Context, d quiltt.WebhookInfo) (cont
 			n     int
 		}{{"acquired", r.ClaimsAcquired}, {"done", r.ClaimsDone}, {"busy", r.ClaimsBusy}, {"failed", r.ClaimsFailed}} {
 			if c.n > 0 {
-				o.claims.Add(ctx, int64(c.n), metric.WithAttributes(keyClaimState.String(c.state)))
+				o.claims.Add(ctx, int64(c.n), o.claimAttrs[c.state])
 				span.SetAttributes(attribute.Int("quiltt.webhook.claims."+c.state, c.n))
 			}
 		}
@@ -207,7 +273,9 @@ func (o *observer) StartWebhook(ctx context.Context, d quiltt.WebhookInfo) (cont
 			span.SetAttributes(keyErrorType.String(et))
 			span.SetStatus(codes.Error, r.Reason)
 		}
-		o.deliveries.Add(ctx, 1, metric.WithAttributes(keyStatus.Int(r.StatusCode)))
+		o.deliveries.Add(ctx, 1, measure(&o.statusAttrs, r.StatusCode, func() []attribute.KeyValue {
+			return []attribute.KeyValue{keyStatus.Int(r.StatusCode)}
+		}))
 		span.End()
 	}
 }
