@@ -42,7 +42,8 @@ var ErrInvalidSessionToken = errors.New("quiltt: invalid session token")
 // Quiltt's Connector, for 24 hours or until RevokeSessionToken.
 //
 // Issuing is not idempotent: each token counts against the Profile's
-// limits, 10 active sessions an hour and 20 a day, and Quiltt has no
+// limits, 10 active sessions an hour and 20 a day (past them Quiltt
+// answers 429: quiltt.dev, issuing-session-tokens), and Quiltt has no
 // idempotency key. So the request is retried only where Quiltt cannot have
 // acted on it, as RefreshBalance is: the connection was never established,
 // a 429 or a 503 answer (after the wait Retry-After or Ratelimit-Reset asks
@@ -53,22 +54,25 @@ var ErrInvalidSessionToken = errors.New("quiltt: invalid session token")
 //   - an error wrapping ErrMissingCredentials, without a request, when the
 //     client has no API key;
 //   - an error wrapping ErrInvalidSessionParams, without a request, for a
-//     nil p, UserID together with new-Profile fields, and the other shapes
-//     SessionParams lists;
+//     nil p, UserID together with UUID, and the other shapes SessionParams
+//     lists;
 //   - an *Error for a non-2xx answer: errors.Is(err, ErrUnauthorized) for
-//     401 (the API key is not valid), ErrForbidden for 403 (the Profile has
-//     reached its session limit: wait, or reuse a token it holds),
-//     ErrConflict for 409 (the Profile is being deleted), ErrBadRequest for
-//     422 (the fields at fault in Error.Validation, such as an email that
-//     is not one or an unknown userId), ErrRateLimited (429, after
-//     retries), ErrServer (5xx);
+//     401 (the API key is not valid), ErrForbidden for 403 (the Environment
+//     has reached its maximum number of Profiles: no new Profile can be
+//     created), ErrConflict for 409 (the Profile is being deleted),
+//     ErrBadRequest for 422 (the fields at fault in Error.Validation, such
+//     as an email that is not one; an unknown userId too, an assumption:
+//     no Quiltt document says how it is answered), ErrRateLimited for 429
+//     (the Profile has reached its session limit: reuse a token it holds,
+//     or wait; retried first only when the answer asks for a wait of at
+//     most a minute), ErrServer (5xx);
 //   - a *TransportError when no answer came (the context ended, a timeout,
 //     a connection refused or lost);
 //   - an error wrapping ErrInvalidResponse for a 2xx answer whose body is
-//     not a UserSession with every field (token, userId, userUuid,
-//     environmentId, expiration, expiresAt) well formed. Quiltt has then
-//     issued a token, which counts against the Profile's limits, but the
-//     SDK cannot hand it over.
+//     not a UserSession with token, userId, expiration and expiresAt well
+//     formed (userUuid and environmentId are taken when sent). Quiltt has
+//     then issued a token, which counts against the Profile's limits, but
+//     the SDK cannot hand it over.
 //
 // errors.Is(err, ErrOutcomeUnknown) holds when Quiltt may have issued a
 // token whose answer was lost: a 5xx answer other than 503 (500, 502, 504,
@@ -167,7 +171,8 @@ func (c *Client) RevokeSessionToken(ctx context.Context, token string) error {
 //     after retries), ErrServer (5xx, after retries);
 //   - a *TransportError when no answer came (after retries);
 //   - an error wrapping ErrInvalidResponse for a 2xx answer whose body is
-//     not a UserSession with every field well formed.
+//     not a UserSession with token, userId, expiration and expiresAt well
+//     formed.
 func (c *Client) IntrospectSessionToken(ctx context.Context, token string) (*Session, error) {
 	const op = "IntrospectSessionToken"
 	if err := c.built(op); err != nil {

@@ -26,7 +26,7 @@ func newProfileParams() *quiltt.SessionParams {
 		Names:       &quiltt.ProfileNames{First: "Ada", Last: "Lovelace"},
 		DateOfBirth: "1990-12-10",
 		Address: &quiltt.ProfileAddress{
-			Line1: "1 Analytical Way", Line2: "Suite 2", City: "Denver", State: "CO", PostalCode: "80202", CountryCode: "US",
+			Line1: "1 Analytical Way", Line2: "Suite 2", City: "Denver", State: "CO", PostalCode: "80202", CountryCode: "USA",
 		},
 		Metadata: json.RawMessage(`{"customer": "c_42"}`),
 	}
@@ -105,9 +105,8 @@ func TestIssueSessionTokenRefusesParams(t *testing.T) {
 		says []string
 	}{
 		"nil":                {nil, []string{"nil", "&SessionParams{}"}},
-		"userId and email":   {&quiltt.SessionParams{UserID: "p_1", Email: "secret-mail@example.com"}, []string{"cannot be combined", "(Email)"}},
-		"userId and names":   {&quiltt.SessionParams{UserID: "p_1", Names: &quiltt.ProfileNames{}}, []string{"(Names)"}},
-		"userId and all":     {withUserID(newProfileParams()), []string{"(UUID, Email, Phone, Name, Names, DateOfBirth, Address, Metadata)"}},
+		"userId and uuid":    {&quiltt.SessionParams{UserID: "p_1", UUID: "0190b3c1-7d4e-7a21-9c3f-5e2d8a6b4f10"}, []string{"cannot be combined with UUID"}},
+		"userId and all":     {withUserID(newProfileParams()), []string{"cannot be combined with UUID"}},
 		"uuid":               {&quiltt.SessionParams{UUID: "0190b3c1-7d4e-7a21-9c3f-5e2d8a6b4f1"}, []string{"UUID is not a UUID"}},
 		"uuid not hex":       {&quiltt.SessionParams{UUID: "0190b3c1-7d4e-7a21-9c3f-5e2d8a6b4f1x"}, []string{"UUID is not a UUID"}},
 		"date of birth":      {&quiltt.SessionParams{DateOfBirth: "10/12/1990"}, []string{"DateOfBirth is not a YYYY-MM-DD date"}},
@@ -141,7 +140,8 @@ func withUserID(p *quiltt.SessionParams) *quiltt.SessionParams {
 }
 
 // Every documented error answer of the fake's issue route: 401, 403 (the
-// Profile's session limit), 409 (a Profile being deleted), 422.
+// Environment's Profile limit), 409 (a Profile being deleted), 422, and
+// 429 past the Profile's session limit.
 func TestIssueSessionTokenErrorAnswers(t *testing.T) {
 	srv := newAuthFake(t)
 	c := newAuthClient(t, srv)
@@ -166,7 +166,7 @@ func TestIssueSessionTokenErrorAnswers(t *testing.T) {
 		assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown)
 	})
 
-	t.Run("403 session limit", func(t *testing.T) {
+	t.Run("429 session limit", func(t *testing.T) {
 		p := &quiltt.SessionParams{UserID: quilttest.DefaultProfileUUID}
 		for i := range 10 {
 			_, err := c.IssueSessionToken(t.Context(), p)
@@ -176,11 +176,28 @@ func TestIssueSessionTokenErrorAnswers(t *testing.T) {
 		_, err := c.IssueSessionToken(t.Context(), p)
 		var e *quiltt.Error
 		require.ErrorAs(t, err, &e)
-		assert.Equal(t, http.StatusForbidden, e.StatusCode)
-		assert.ErrorIs(t, err, quiltt.ErrForbidden)
+		assert.Equal(t, http.StatusTooManyRequests, e.StatusCode, "past the Profile's session limit: 429 (quiltt.dev)")
+		assert.ErrorIs(t, err, quiltt.ErrRateLimited)
+		assert.NotErrorIs(t, err, quiltt.ErrForbidden)
 		assert.NotErrorIs(t, err, quiltt.ErrOutcomeUnknown)
 		assert.Contains(t, e.Instruction, "limit of sessions")
-		assert.Len(t, srv.Requests(), 1, "a 403 is not retried")
+		assert.Greater(t, e.RetryAfter, time.Minute, "the wait for the next session")
+		assert.Len(t, srv.Requests(), 1, "a wait over a minute is not slept on")
+	})
+
+	t.Run("403 profile limit", func(t *testing.T) {
+		fresh := newAuthFake(t)
+		fc := newAuthClient(t, fresh)
+		fresh.SetProfileLimit(1) // the default Profile fills it
+		_, err := fc.IssueSessionToken(t.Context(), &quiltt.SessionParams{Email: "ada@example.com"})
+		var e *quiltt.Error
+		require.ErrorAs(t, err, &e)
+		assert.Equal(t, http.StatusForbidden, e.StatusCode)
+		assert.ErrorIs(t, err, quiltt.ErrForbidden)
+		assert.Equal(t, "Forbidden", e.Message)
+		assert.Contains(t, e.Instruction, "maximum number of Profiles for this Environment")
+		_, err = fc.IssueSessionToken(t.Context(), existing)
+		assert.NoError(t, err, "an existing Profile still gets sessions")
 	})
 
 	t.Run("409 profile being deleted", func(t *testing.T) {
@@ -305,7 +322,7 @@ func TestIssueSessionTokenLostAnswerCounts(t *testing.T) {
 		require.NoError(t, err, "session %d", i+3)
 	}
 	_, err = c.IssueSessionToken(t.Context(), p)
-	assert.ErrorIs(t, err, quiltt.ErrForbidden, "the 11th of the hour")
+	assert.ErrorIs(t, err, quiltt.ErrRateLimited, "the 11th of the hour")
 }
 
 // A connection that is never made is retried: Quiltt cannot have acted.
@@ -345,7 +362,9 @@ func TestIssueSessionTokenMalformedAnswer(t *testing.T) {
 		"expiresAt number":  withKey(t, good, "expiresAt", 1767418961),
 		"userId an object":  withKey(t, good, "userId", map[string]string{"id": "p_1"}),
 	}
-	for _, key := range []string{"token", "userId", "userUuid", "environmentId", "expiration", "expiresAt"} {
+	// The four keys every example of Quiltt's carries; userUuid and
+	// environmentId may be missing (TestIssueSessionTokenDocumentedAnswer).
+	for _, key := range []string{"token", "userId", "expiration", "expiresAt"} {
 		variants["no "+key] = withoutKey(t, good, key)
 		variants[key+" null"] = withKey(t, good, key, nil)
 		if key != "expiration" {
@@ -368,10 +387,10 @@ func TestIssueSessionTokenMalformedAnswer(t *testing.T) {
 	}
 
 	// What the error says is missing.
-	srv := newScriptedAuth(t, authAnswer{status: http.StatusCreated, body: withoutKey(t, withKey(t, good, "expiration", "soon"), "userUuid")})
+	srv := newScriptedAuth(t, authAnswer{status: http.StatusCreated, body: withoutKey(t, withKey(t, good, "expiration", "soon"), "userId")})
 	_, err := srv.client(t).IssueSessionToken(t.Context(), &quiltt.SessionParams{UserID: testProfile})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "no userUuid")
+	assert.Contains(t, err.Error(), "no userId")
 	assert.Contains(t, err.Error(), "expiration is not a JSON number")
 }
 

@@ -1,6 +1,7 @@
 package quiltt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"time"
@@ -75,8 +76,10 @@ type DateRange struct {
 // null. A balance whose at failed is a nil Balance; an account whose id
 // failed empties the list (its elements are non-null), so Accounts returns
 // no accounts and QueryError.PartialData is false.
-func (c *Client) Accounts(ctx context.Context, filter *AccountFilter) ([]Account, error) {
+func (c *Client) Accounts(ctx context.Context, filter *AccountFilter) (_ []Account, err error) {
 	const op = "Accounts"
+	ctx, obs := c.observe(ctx, op)
+	defer obs.finish(&err)
 	if err := c.graphQLReady(op); err != nil {
 		return nil, err
 	}
@@ -113,8 +116,10 @@ func (c *Client) Accounts(ctx context.Context, filter *AccountFilter) ([]Account
 //     it, or whose account lacks a field the schema marks non-null, wraps
 //     ErrInvalidResponse. With a *QueryError carrying partial data, the
 //     account is returned too.
-func (c *Client) Account(ctx context.Context, id string) (*Account, error) {
+func (c *Client) Account(ctx context.Context, id string) (_ *Account, err error) {
 	const op = "Account"
+	ctx, obs := c.observe(ctx, op)
+	defer obs.finish(&err)
 	if err := c.graphQLReady(op); err != nil {
 		return nil, err
 	}
@@ -265,4 +270,12 @@ func convertSlice[From, To ~string](in []From) []To {
 		out[i] = To(v)
 	}
 	return out
+}
+
+// nullToNil turns an absent or null raw value into nil.
+func nullToNil(m json.RawMessage) json.RawMessage {
+	if len(m) == 0 || bytes.Equal(m, []byte("null")) {
+		return nil
+	}
+	return m
 }

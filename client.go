@@ -83,7 +83,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	c := &Client{p: newPipeline(&cfg)}
 	c.setGraphQLAuth()
 	warnUnknownAPIVersion(c.p.logger, cfg.apiVersion)
-	logClientPieces(c.p.logger, c.p.limiter, c.p.fresh.lock)
+	logClientPieces(c.p.logger, c.p.limiter, c.p.fresh.lock, c.p.fresh.feed)
 	return c, nil
 }
 
@@ -134,18 +134,6 @@ var errZeroClient = errorf("%w: the Client was not built by NewClient", ErrMissi
 func (c *Client) built(op string) error {
 	if c.p == nil {
 		return errorf("%s: %w", op, errZeroClient)
-	}
-	return nil
-}
-
-// graphQLReady returns why op cannot read over GraphQL, or nil: the one
-// check every GraphQL read makes before it sends anything.
-func (c *Client) graphQLReady(op string) error {
-	if err := c.built(op); err != nil {
-		return err
-	}
-	if c.gqlErr != nil {
-		return errorf("%s: %w", op, c.gqlErr)
 	}
 	return nil
 }

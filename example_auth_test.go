@@ -75,11 +75,15 @@ func ExampleClient_IssueSessionToken_newProfile() {
 	}
 	fmt.Println(session.UserID != srv.ProfileID(), session.UserUUID)
 
-	// UserID names an existing Profile: it does not mix with a new one's fields.
-	_, err = client.IssueSessionToken(context.Background(), &quiltt.SessionParams{UserID: session.UserID, Email: "ada@example.com"})
+	// Later sign-ins name the Profile by UserID, and may update its fields.
+	again, err := client.IssueSessionToken(context.Background(), &quiltt.SessionParams{UserID: session.UserID, Email: "ada@lovelace.example"})
+	fmt.Println(err == nil && again.UserID == session.UserID)
+	// UUID is a new Profile's: it does not go with UserID.
+	_, err = client.IssueSessionToken(context.Background(), &quiltt.SessionParams{UserID: session.UserID, UUID: session.UserUUID})
 	fmt.Println(errors.Is(err, quiltt.ErrInvalidSessionParams))
 	// Output:
 	// true 0190b3c1-7d4e-7a21-9c3f-5e2d8a6b4f10
+	// true
 	// true
 }
 

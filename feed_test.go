@@ -278,3 +278,23 @@ func (f *failingFeed) Subscribe(context.Context, string) (<-chan *quiltt.Balance
 	f.subscribes.Add(1)
 	return nil, nil, f.err
 }
+
+// A client and a handler with a feed name it in the record of their
+// pieces.
+func TestFeedInPiecesRecords(t *testing.T) {
+	feed := quiltt.NewMemoryBalanceFeed(0)
+	logger, out := jsonLogger()
+	c, err := quiltt.NewClient(quiltt.WithAPIKey("qltt_feed_pieces_0123456789"), quiltt.WithLogger(logger), quiltt.WithBalanceFeed(feed))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseIdleConnections)
+	assert.Equal(t, []string{`{"level":"INFO","msg":"quiltt: client pieces","limiter":{"kind":"*rate.Limiter","name":"25/s burst 1"},"refresh_lock":{"kind":"*quiltt.MemoryRefreshLock"},"balance_feed":{"kind":"*quiltt.MemoryBalanceFeed"}}`},
+		piecesRecords(t, out.String(), "quiltt: client pieces"))
+
+	hlogger, hout := jsonLogger()
+	h := quiltt.NewWebhookHandlerWithLogger(feedSecret, func(context.Context, quiltt.Event) error { return nil }, hlogger)
+	h.Feed = feed
+	body := quilttest.BalanceCreatedBody(quilttest.Profile{}, quiltt.Balance{}, time.Now())
+	h.ServeHTTP(httptest.NewRecorder(), signedRequest(body, feedSecret))
+	assert.Equal(t, []string{`{"level":"INFO","msg":"quiltt: webhook handler pieces","claim_store":{"kind":"*quiltt.MemoryClaimStore"},"balance_feed":{"kind":"*quiltt.MemoryBalanceFeed"}}`},
+		piecesRecords(t, hout.String(), "quiltt: webhook handler pieces"))
+}

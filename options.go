@@ -58,6 +58,7 @@ type config struct {
 	burst        int
 	fresh        freshConfig // FreshBalance: WithRefreshLock, WithFreshBalancePolling
 	limiter      Limiter     // WithLimiter's; replaces the rate limiter
+	observer     Observer    // WithObserver's, or nil
 }
 
 // WithAPIKey sets the API key secret (from the Quiltt Dashboard). REST calls

@@ -45,26 +45,35 @@ func pieceAttr(key string, piece any) slog.Attr {
 }
 
 // logClientPieces writes NewClient's record of its limiter and refresh
-// lock, at info level. The default limiter is described by its rate, the
-// only thing that tells it apart.
-func logClientPieces(logger *slog.Logger, limiter Limiter, lock RefreshLock) {
+// lock, and of its balance feed when it has one, at info level. The
+// default limiter is described by its rate, the only thing that tells it
+// apart.
+func logClientPieces(logger *slog.Logger, limiter Limiter, lock RefreshLock, feed BalanceFeed) {
 	lim := pieceAttr("limiter", limiter)
 	if rl, ok := limiter.(transport.RateLimiter); ok {
 		l := rl.Rate()
 		lim = slog.Group("limiter", slog.String("kind", "*rate.Limiter"),
 			slog.String("name", strconv.FormatFloat(float64(l.Limit()), 'g', -1, 64)+"/s burst "+strconv.Itoa(l.Burst())))
 	}
-	logger.Info(msgClientPieces, lim, pieceAttr("refresh_lock", lock))
+	attrs := []any{lim, pieceAttr("refresh_lock", lock)}
+	if feed != nil {
+		attrs = append(attrs, pieceAttr("balance_feed", feed))
+	}
+	logger.Info(msgClientPieces, attrs...)
 }
 
-// logHandlerPieces writes the handler's record of its claim store, at info
-// level, once: at its first delivery, when its fields are final.
+// logPieces writes the handler's record of its claim store, and of
+// its balance feed when it has one, at info level, once: at its first delivery, when its fields are final.
 func (h *WebhookHandler) logPieces() {
 	h.piecesLogged.Do(func() {
 		var claims any
 		if h.Claims != nil {
 			claims = h.Claims
 		}
-		h.logger().Info(msgHandlerPieces, pieceAttr("claim_store", claims))
+		attrs := []any{pieceAttr("claim_store", claims)}
+		if h.Feed != nil {
+			attrs = append(attrs, pieceAttr("balance_feed", h.Feed))
+		}
+		h.logger().Info(msgHandlerPieces, attrs...)
 	})
 }

@@ -40,9 +40,10 @@ type pipeline struct {
 	api  *transport.Endpoint // WithBaseURL
 	auth *transport.Endpoint // WithAuthURL
 
-	base    http.RoundTripper // the innermost transport
-	inner   *http.Client      // the innermost client: its Timeout, Jar and CheckRedirect apply
-	limiter Limiter           // nil for none
+	base     http.RoundTripper // the innermost transport
+	inner    *http.Client      // the innermost client: its Timeout, Jar and CheckRedirect apply
+	limiter  Limiter           // nil for none
+	observer Observer          // nil for none
 
 	apiKey       *secret
 	sessionToken *secret
@@ -97,6 +98,7 @@ func newPipeline(cfg *config) *pipeline {
 		base:         base,
 		inner:        inner,
 		limiter:      limiter,
+		observer:     cfg.observer,
 		apiKey:       cfg.apiKey,
 		sessionToken: cfg.sessionToken,
 		restAuth:     bearer(cfg.apiKey.value()),
@@ -153,8 +155,10 @@ func (p *pipeline) do(ctx context.Context, r *request) (*http.Response, error) {
 
 // send runs req, built for r (by do, or by genqlient's client for a
 // GraphQL call), through the retry loop, with the SDK's headers.
-func (p *pipeline) send(ctx context.Context, r *request, req *retryablehttp.Request) (*http.Response, error) {
-	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.URL(r.path), seed: rand.Uint64(), info: callInfoFrom(ctx)}
+func (p *pipeline) send(ctx context.Context, r *request, req *retryablehttp.Request) (_ *http.Response, err error) {
+	ctx, req, obs := p.observeRequest(ctx, r, req)
+	defer obs.done(&err)
+	c := &call{p: p, r: r, ctx: ctx, url: r.endpoint.URL(r.path), seed: rand.Uint64(), info: callInfoFrom(ctx), obs: obs}
 	req.Header.Set("User-Agent", p.userAgent)
 	req.Header.Set("Accept", "application/json")
 	if p.apiVersion != "" {
@@ -193,6 +197,7 @@ type call struct {
 	url  string
 	seed uint64        // of the jitter: retry.Wait is a function of the call and the attempt
 	info *callInfoSink // WithCallInfo's, or nil
+	obs  *callObs      // the Observer's hooks, or nil
 
 	attempt int    // the retry loop's number of the current attempt, from 1
 	last    *Error // the latest non-2xx answer
@@ -210,10 +215,10 @@ func (c *call) httpClient() *http.Client {
 		rt = &transport.Timeout{D: p.inner.Timeout, Next: rt}
 	}
 	if p.limiter != nil {
-		rt = &transport.LimiterStage{Limiter: p.limiter, Next: rt}
+		rt = &transport.LimiterStage{Limiter: c.obs.limiter(p.limiter), Next: rt}
 	}
 	return &http.Client{
-		Transport: rt,
+		Transport: c.obs.stage(c, rt),
 		// No Timeout here: the timeout stage bounds each attempt below the
 		// limiter, so a wait for the rate budget does not count against it.
 		Jar:           p.inner.Jar,
@@ -243,6 +248,7 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	}
 	d := retry.Decide(c.r.kind, resp, err, now)
 	c.unknown = d.OutcomeUnknown
+	c.obs.endAttempt(resp, err, d.OutcomeUnknown)
 	log := c.p.logger
 	if err != nil {
 		// net/http's own errors quote what the server sent (a malformed
@@ -251,10 +257,7 @@ func (c *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	} else {
 		log.LogAttrs(ctx, slog.LevelDebug, "quiltt: answer", c.attrs(resp.StatusCode, slog.String("reason", d.Reason))...)
 	}
-	status := 0
-	if resp != nil {
-		status = resp.StatusCode
-	}
+	status := statusOf(resp)
 	switch {
 	case d.Floor > retry.MaxServerWait:
 		log.LogAttrs(ctx, slog.LevelInfo, "quiltt: not retrying: server asks for a wait over the cap",
@@ -288,11 +291,8 @@ func (c *call) wait(lower, upper time.Duration, n int, resp *http.Response, now 
 // logs the retry.
 func (c *call) backoff(lower, upper time.Duration, n int, resp *http.Response) time.Duration {
 	wait := c.wait(lower, upper, n, resp, time.Now())
-	status := 0
-	if resp != nil {
-		status = resp.StatusCode
-	}
-	c.p.logger.LogAttrs(c.ctx, slog.LevelInfo, "quiltt: retrying", c.attrs(status, slog.Duration("wait", wait))...)
+	c.p.logger.LogAttrs(c.ctx, slog.LevelInfo, "quiltt: retrying", c.attrs(statusOf(resp), slog.Duration("wait", wait))...)
+	c.obs.retry(c.ctx, c.attempt, resp, wait)
 	return wait
 }
 

@@ -139,6 +139,13 @@ func newFreshState(cfg freshConfig) *freshState {
 // again meanwhile; the waiters take the balance as soon as it appears. A
 // call sends at most one refresh, never a second after an unknown outcome.
 //
+// With a BalanceFeed (WithBalanceFeed), a balance the feed holds that is
+// at most maxAge old is returned with no read at all; otherwise the read
+// is left to the call that takes the lock, every call subscribes to the
+// account before any refresh is sent, and each returns the delivered
+// balance the moment it is published, whichever replica received it; the
+// polls stay the fallback.
+//
 // It needs the API key and GraphQL credentials: call it on a client
 // derived with ForProfile (or built with both an API key and a session
 // token). The refresh must be sent within one minute of taking the lock
@@ -170,8 +177,10 @@ func newFreshState(cfg freshConfig) *freshState {
 //     another caller's refresh; nothing was billed by the call.
 //
 // A call that joined another in this process returns that call's error.
-func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time.Duration) (*Balance, error) {
+func (c *Client) FreshBalance(ctx context.Context, accountID string, maxAge time.Duration) (_ *Balance, err error) {
 	const op = "FreshBalance"
+	ctx, obs := c.observe(ctx, op)
+	defer obs.finish(&err)
 	if maxAge < 0 {
 		return nil, errorf("%s: maxAge %v is negative", op, maxAge)
 	}

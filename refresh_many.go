@@ -94,8 +94,10 @@ func (e *RefreshBalancesError) Unwrap() []error { return e.errs }
 // It fails without any request, with nil results, for invalid opts or a nil
 // ctx (an error wrapping ErrNilContext), and with every result wrapping
 // ErrMissingCredentials when the client has no API key.
-func (c *Client) RefreshBalances(ctx context.Context, accountIDs []string, opts *RefreshBalancesOptions) ([]RefreshResult, error) {
+func (c *Client) RefreshBalances(ctx context.Context, accountIDs []string, opts *RefreshBalancesOptions) (_ []RefreshResult, err error) {
 	const op = "RefreshBalances"
+	ctx, obs := c.observe(ctx, op)
+	defer obs.finish(&err)
 	if ctx == nil {
 		return nil, errorf("%s: %w", op, ErrNilContext)
 	}

@@ -106,7 +106,10 @@ func (e *RefreshWaitError) Unwrap() error { return e.Err }
 // call it on a client derived with ForProfile (or built with both an API key
 // and a session token). The first poll waits opts.MinInterval, each next
 // wait doubles up to opts.MaxInterval; the waits end the moment ctx ends.
-// ctx bounds the whole call: give it a deadline.
+// ctx bounds the whole call: give it a deadline. With a BalanceFeed
+// (WithBalanceFeed) it subscribes to the account before the refresh and
+// returns the delivered balance as soon as it is published, without a
+// poll; the polls stay the fallback.
 //
 // Failure modes, before anything is billed: an error wrapping
 // ErrMissingCredentials (no API key, or no GraphQL credentials) or
@@ -117,8 +120,10 @@ func (e *RefreshWaitError) Unwrap() error { return e.Err }
 // every failure is a *RefreshWaitError carrying the last balance seen; when
 // the context's deadline passes first, errors.Is(err,
 // context.DeadlineExceeded) holds for it.
-func (c *Client) RefreshAndWait(ctx context.Context, accountID string, opts *RefreshWaitOptions) (*Balance, error) {
+func (c *Client) RefreshAndWait(ctx context.Context, accountID string, opts *RefreshWaitOptions) (_ *Balance, err error) {
 	const op = "RefreshAndWait"
+	ctx, obs := c.observe(ctx, op)
+	defer obs.finish(&err)
 	lo, hi, err := opts.intervals()
 	if err != nil {
 		return nil, errorf("%s: %w", op, err)

@@ -57,10 +57,10 @@ func rawEchoServer(t *testing.T, answer func(auth, cred string) string) string {
 func TestNoCredentialInNetHTTPErrors(t *testing.T) {
 	answers := map[string]func(auth, cred string) string{
 		"a malformed header line": func(auth, _ string) string {
-			return "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n" + auth + "\r\n\r\n"
+			return "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n" + auth + "\r\n\r\n"
 		},
 		"an unparsable Location": func(auth, cred string) string {
-			return "HTTP/1.1 302 Found\r\nLocation: http://%zz/" + cred + "?" + auth + "\r\nContent-Length: 0\r\n\r\n"
+			return "HTTP/1.1 302 Found\r\nLocation: http://%zz/" + cred + "?" + auth + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 		},
 	}
 	for name, answer := range answers {
@@ -95,7 +95,7 @@ func TestNoCredentialInNetHTTPErrors(t *testing.T) {
 // Location. Nothing says the outcome is unknown: Quiltt answered.
 func TestTriggerRedirectWithUnparsableLocation(t *testing.T) {
 	base := rawEchoServer(t, func(_, cred string) string {
-		return "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://%zz/" + cred + "\r\nContent-Length: 0\r\n\r\n"
+		return "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://%zz/" + cred + "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
 	})
 	c := newClient(t, base, quiltt.WithAuthURL(base))
 	ctx := context.Background()

@@ -15,8 +15,12 @@ import (
 
 // Session is a Profile-scoped session token and what Quiltt says of it: the
 // UserSession of its auth API, answered by IssueSessionToken and
-// IntrospectSessionToken. Every field is set: an answer that lacks one is
-// refused (ErrInvalidResponse).
+// IntrospectSessionToken. The token, UserID, Expiration and ExpiresAt are
+// always set: an answer that lacks one is refused (ErrInvalidResponse).
+// UserUUID and EnvironmentID are set when Quiltt sends them: its OpenAPI
+// marks them required, but its own examples of a 201 (OpenAPI "Existing
+// Profile", quiltt.dev's issuing-session-tokens) carry only token,
+// expiration, expiresAt and userId.
 //
 // The token is a credential, and a Session keeps it out of sight: String,
 // every fmt verb (%v, %+v, %#v, %s, %q, %x), slog records and
@@ -26,10 +30,11 @@ import (
 type Session struct {
 	// UserID is the Profile's ID ("p_…").
 	UserID string
-	// UserUUID is the same Profile's UUID.
+	// UserUUID is the same Profile's UUID; "" when the answer did not
+	// carry it.
 	UserUUID string
 	// EnvironmentID is the environment the Profile and the token belong
-	// to ("env_…").
+	// to ("env_…"); "" when the answer did not carry it.
 	EnvironmentID string
 	// Expiration is when the token stops authenticating, from Quiltt's
 	// expiration (Unix seconds). Tokens last 24 hours.
@@ -76,7 +81,10 @@ func (s Session) LogValue() slog.Value {
 }
 
 // userSessionWire is Quiltt's UserSession as sent (REST OpenAPI
-// 2026-04-01): every key required. Absent and null keys stay nil, so that
+// 2026-04-01): token, userId, expiration and expiresAt required (every
+// example of Quiltt's carries them), userUuid and environmentId taken when
+// sent (the schema requires them, the examples omit them). Absent and null
+// keys stay nil, so that
 // decodeSession can tell them from values; expiration is kept raw to
 // refuse a number sent as a string.
 type userSessionWire struct {
@@ -103,10 +111,16 @@ func decodeSession(body []byte) (*Session, error) {
 		}
 		return *v
 	}
+	optional := func(v *string) string {
+		if v == nil {
+			return ""
+		}
+		return *v
+	}
 	s := &Session{
 		UserID:        str("userId", w.UserID),
-		UserUUID:      str("userUuid", w.UserUUID),
-		EnvironmentID: str("environmentId", w.EnvironmentID),
+		UserUUID:      optional(w.UserUUID),
+		EnvironmentID: optional(w.EnvironmentID),
 	}
 	if tok := str("token", w.Token); tok != "" {
 		if checkHeaderToken(tok) != nil {
@@ -180,10 +194,13 @@ func decodeObject(body []byte, v any) error {
 var ErrInvalidSessionParams = errors.New("quiltt: invalid session params")
 
 // SessionParams says whom IssueSessionToken issues a token for: either an
-// existing Profile, named by UserID alone, or a new Profile that Quiltt
-// creates with the token, described by the other fields, all optional.
+// existing Profile, named by UserID, whose fields given beside it Quiltt
+// sets or updates (the OpenAPI's request body oneOf[0]: userId with a
+// ProfileUpdateRequest), or a new Profile that Quiltt creates with the
+// token, described by the other fields, all optional.
 //
 //	&SessionParams{UserID: "p_…"}                      // an existing Profile, by ID or UUID
+//	&SessionParams{UserID: "p_…", Email: "ada@…"}      // the same, its email set or updated
 //	&SessionParams{Email: "ada@example.com", Name: …}  // a new Profile
 //	&SessionParams{}                                   // a new Profile with nothing but its IDs
 //
@@ -191,8 +208,8 @@ var ErrInvalidSessionParams = errors.New("quiltt: invalid session params")
 // and without sending anything:
 //   - a nil *SessionParams (so that a forgotten argument does not create a
 //     Profile: pass &SessionParams{} to create an empty one);
-//   - UserID together with any field of a new Profile (ambiguous: Quiltt
-//     would either ignore the fields or refuse the request);
+//   - UserID together with UUID (UUID is the UUID a new Profile is created
+//     with; an existing one is named by UserID, its ID or its UUID);
 //   - a UUID that is not a UUID (8-4-4-4-12 hexadecimal digits), a
 //     DateOfBirth that is not a YYYY-MM-DD date, Metadata that is not a
 //     JSON object, and any text that is not UTF-8.
@@ -201,13 +218,16 @@ var ErrInvalidSessionParams = errors.New("quiltt: invalid session params")
 // email address, a phone number, a country code) and answers 422 with the
 // fields at fault in Error.Validation. The error never quotes a value.
 type SessionParams struct {
-	// UserID names an existing Profile: its ID ("p_…") or its UUID. Set it
-	// alone.
+	// UserID names an existing Profile: its ID ("p_…") or its UUID. The
+	// fields below but UUID may go with it, to set or update them.
 	UserID string
 
-	// The new Profile's fields (Quiltt's ProfileCreateRequest).
+	// The Profile's fields: a new Profile's (Quiltt's
+	// ProfileCreateRequest), or, beside UserID, those to set or update
+	// (ProfileUpdateRequest). Empty fields are not sent.
 
 	// UUID is the new Profile's UUID; Quiltt assigns one when it is "".
+	// Not with UserID.
 	UUID string
 	// Email is the new Profile's email address.
 	Email string
@@ -226,14 +246,14 @@ type SessionParams struct {
 	Metadata json.RawMessage
 }
 
-// ProfileNames is the names of a new Profile (SessionParams.Names). Empty
+// ProfileNames is the names of a Profile (SessionParams.Names). Empty
 // fields are not sent.
 type ProfileNames struct {
 	First string `json:"first,omitempty"`
 	Last  string `json:"last,omitempty"`
 }
 
-// ProfileAddress is the postal address of a new Profile
+// ProfileAddress is the postal address of a Profile
 // (SessionParams.Address). Empty fields are not sent.
 type ProfileAddress struct {
 	Line1       string `json:"line1,omitempty"`
@@ -241,11 +261,11 @@ type ProfileAddress struct {
 	City        string `json:"city,omitempty"`
 	State       string `json:"state,omitempty"`
 	PostalCode  string `json:"postalCode,omitempty"`
-	CountryCode string `json:"countryCode,omitempty"` // ISO 3166-1 alpha-2, such as "US"
+	CountryCode string `json:"countryCode,omitempty"` // ISO 3166-1 alpha-3, such as "USA" (Quiltt's enum: ["USA"])
 }
 
 // sessionRequestBody is the JSON body of POST /v1/users/sessions: Quiltt's
-// ExistingProfileUserId ({"userId"}) or ProfileCreateRequest.
+// userId with a ProfileUpdateRequest, or a ProfileCreateRequest.
 type sessionRequestBody struct {
 	UserID      string          `json:"userId,omitempty"`
 	UUID        string          `json:"uuid,omitempty"`
@@ -264,10 +284,8 @@ func (p *SessionParams) body() ([]byte, error) {
 		return nil, fmt.Errorf("%w: nil: give &SessionParams{UserID: …} for an existing Profile, or &SessionParams{} for a new one", ErrInvalidSessionParams)
 	}
 	var problems []string
-	if p.UserID != "" {
-		if fields := p.newProfileFields(); len(fields) > 0 {
-			problems = append(problems, "UserID names an existing Profile and cannot be combined with the fields of a new one ("+strings.Join(fields, ", ")+")")
-		}
+	if p.UserID != "" && p.UUID != "" {
+		problems = append(problems, "UserID names an existing Profile and cannot be combined with UUID, the UUID of a new one")
 	}
 	text := []struct{ name, v string }{
 		{"UserID", p.UserID}, {"UUID", p.UUID}, {"Email", p.Email}, {"Phone", p.Phone}, {"Name", p.Name},
@@ -304,24 +322,6 @@ func (p *SessionParams) body() ([]byte, error) {
 		UserID: p.UserID, UUID: p.UUID, Email: p.Email, Phone: p.Phone, Name: p.Name, Names: p.Names,
 		DateOfBirth: p.DateOfBirth, Address: p.Address, Metadata: p.Metadata,
 	})
-}
-
-// newProfileFields names the fields of a new Profile that p sets.
-func (p *SessionParams) newProfileFields() []string {
-	var set []string
-	for _, f := range []struct {
-		name string
-		set  bool
-	}{
-		{"UUID", p.UUID != ""}, {"Email", p.Email != ""}, {"Phone", p.Phone != ""}, {"Name", p.Name != ""},
-		{"Names", p.Names != nil}, {"DateOfBirth", p.DateOfBirth != ""}, {"Address", p.Address != nil},
-		{"Metadata", p.Metadata != nil},
-	} {
-		if f.set {
-			set = append(set, f.name)
-		}
-	}
-	return set
 }
 
 // isUUID reports whether s is written as a UUID: 8-4-4-4-12 hexadecimal

@@ -122,6 +122,10 @@ type WebhookHandler struct {
 	// nil means slog.Default(). Pass slog.New(slog.DiscardHandler) to
 	// silence it.
 	Logger *slog.Logger
+	// Observer, when set, sees each delivery: its answer, its events'
+	// types, its claims (never the body, a record or a secret). See
+	// Observer.StartWebhook.
+	Observer Observer
 	// Feed, when set, receives the balance of every balance.created
 	// event of each verified delivery, before Handle runs and whatever it
 	// returns (the balance is real either way), so that the clients
@@ -158,9 +162,8 @@ const (
 	msgNotDone       = "quiltt: webhook event processed but not marked done"
 )
 
-// ServeHTTP verifies, decodes and handles one delivery; see WebhookHandler
-// for the answers.
-func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serve verifies, decodes and handles one delivery, for ServeHTTP.
+func (h *WebhookHandler) serve(w http.ResponseWriter, r *http.Request) {
 	h.logPieces()
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -198,6 +201,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.answer(w, r, http.StatusBadRequest, reasonNotWebhook, slog.LevelWarn, msgRefused, err)
 		return
 	}
+	noteEvents(r.Context(), payload)
 	h.publishFeed(r.Context(), payload) // verified: the balances are real, whatever Handle does
 	for _, ev := range payload.Events {
 		if !h.serveEvent(w, r, ev) {
@@ -217,6 +221,7 @@ func (h *WebhookHandler) serveEvent(w http.ResponseWriter, r *http.Request, ev E
 			h.answer(w, r, http.StatusInternalServerError, reasonCallback, slog.LevelError, msgCallback, err, attrs...)
 			return false
 		}
+		noteHandled(ctx)
 		return true
 	}
 
@@ -225,6 +230,7 @@ func (h *WebhookHandler) serveEvent(w http.ResponseWriter, r *http.Request, ev E
 		lease = DefaultClaimLease
 	}
 	c, err := h.Claims.Claim(ctx, ev.ID, lease)
+	noteClaim(ctx, c.State, err)
 	switch {
 	case err != nil:
 		h.answer(w, r, http.StatusServiceUnavailable, reasonStore, slog.LevelError, msgStore, errorf("claiming the event: %w", err), attrs...)
@@ -263,6 +269,7 @@ func (h *WebhookHandler) serveEvent(w http.ResponseWriter, r *http.Request, ev E
 		return false
 	}
 	handled = true
+	noteHandled(ctx)
 	if err := h.Claims.Done(settle, c, h.retention()); err != nil {
 		// Handle succeeded: answering 5xx would have Quiltt redeliver an
 		// event that was processed. Its lease still ends the redeliveries
@@ -295,6 +302,7 @@ func (h *WebhookHandler) answer(w http.ResponseWriter, r *http.Request, status i
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	h.logger().LogAttrs(r.Context(), level, msg, attrs...)
+	noteReason(r.Context(), reason)
 	http.Error(w, reason, status)
 }
 

@@ -66,8 +66,10 @@ const ensureLockTTL = 2 * time.Minute
 // errors.Is(err, ErrOutcomeUnknown) holds when the create's outcome is
 // unknown (see CreateWebhookSubscription); the lock is then kept until its
 // two minutes end, so that the next call lists after Quiltt has settled.
-func (c *Client) EnsureWebhookSubscription(ctx context.Context, p *WebhookSubscriptionParams) (*WebhookSubscription, error) {
+func (c *Client) EnsureWebhookSubscription(ctx context.Context, p *WebhookSubscriptionParams) (_ *WebhookSubscription, err error) {
 	const op = "EnsureWebhookSubscription"
+	ctx, obs := c.observe(ctx, op)
+	defer obs.finish(&err)
 	if err := c.restReady(op); err != nil {
 		return nil, err
 	}

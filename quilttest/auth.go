@@ -28,15 +28,15 @@ type principal struct {
 
 // allowed reports whether the credential may call route: GraphQL takes
 // Basic and session tokens; the refresh, issuing a session and
-// introspecting the API key take the API key as Bearer; revoking and
-// introspecting a session token take that token.
+// introspecting the API key take the API key as Bearer; revoking, checking
+// and introspecting a session token take that token.
 func (p principal) allowed(route Route) bool {
 	switch route {
 	case RouteGraphQL:
 		return p.auth == AuthBasic || p.auth == AuthSessionToken
 	case RouteRefresh, RouteSessionIssue, RouteAPIKeyIntrospect:
 		return p.auth == AuthAPIKey
-	case RouteSessionRevoke, RouteSessionIntrospect:
+	case RouteSessionRevoke, RouteSessionCheck, RouteSessionIntrospect:
 		return p.auth == AuthSessionToken
 	}
 	if route.isSubscription() {

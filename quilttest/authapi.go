@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -41,9 +42,12 @@ type apiKeyInfo struct {
 }
 
 // serveIssueSession answers POST /v1/users/sessions, authenticated with
-// the API key: 201 and a session for an existing Profile ({"userId"}) or a
-// new one (the ProfileCreateRequest fields); 422 for bad input, 409 for a
-// Profile being deleted, 403 past the Profile's session limits.
+// the API key: 201 and a session for an existing Profile ({"userId"} and
+// the ProfileUpdateRequest fields to set) or a new one (the
+// ProfileCreateRequest fields); 422 for bad input, 403 past the
+// Environment's Profile limit (SetProfileLimit), 409 for a Profile being
+// deleted, 429 past the Profile's session limits, with a Retry-After of
+// the seconds until the next session is allowed.
 func (s *Server) serveIssueSession(body []byte) response {
 	req, errs := parseSessionRequest(body, s.cfg.now())
 	if len(errs) > 0 {
@@ -62,6 +66,9 @@ func (s *Server) serveIssueSession(body []byte) response {
 		if req.profile.UUID != "" && s.st.profile(req.profile.UUID) != nil {
 			return validationResponse(map[string][]string{"uuid": {"has already been taken"}})
 		}
+		if s.profileLimit > 0 && len(s.st.profiles) >= s.profileLimit {
+			return errorResponse(http.StatusForbidden, RouteSessionIssue)
+		}
 		req.profile.ID = s.st.newProfileID()
 		if err := s.st.addProfile(req.profile); err != nil {
 			// Unreachable: the ID is new and the UUID checked above.
@@ -69,11 +76,16 @@ func (s *Server) serveIssueSession(body []byte) response {
 		}
 		p = s.st.profile(req.profile.ID)
 	}
-	switch {
-	case p.deleting:
+	if p.deleting {
 		return errorResponse(http.StatusConflict, RouteSessionIssue)
-	case p.sessionLimitLocked(now):
-		return errorResponse(http.StatusForbidden, RouteSessionIssue)
+	}
+	if wait := p.sessionLimitLocked(now); wait > 0 {
+		resp := errorResponse(http.StatusTooManyRequests, RouteSessionIssue)
+		resp.header = http.Header{"Retry-After": {strconv.FormatInt(int64((wait+time.Second-1)/time.Second), 10)}}
+		return resp
+	}
+	if req.userID != "" {
+		req.update(p)
 	}
 	return jsonResponse(http.StatusCreated, sessionBody(s.issueLocked(p, now, true)))
 }
@@ -83,6 +95,18 @@ func (s *Server) serveIssueSession(body []byte) response {
 func (s *Server) serveRevokeSession(ss *session) response {
 	s.RevokeSessionToken(ss.token)
 	return response{status: http.StatusNoContent}
+}
+
+// serveCheckSession answers GET /v1/users/session, authenticated with the
+// session token: 200, without a body (quiltt.dev's managing-session-tokens
+// documents the status alone).
+func (s *Server) serveCheckSession(ss *session) response {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.tokens[ss.token] != ss { // revoked since it authenticated
+		return errorResponse(http.StatusUnauthorized, RouteSessionCheck)
+	}
+	return response{status: http.StatusOK}
 }
 
 // serveIntrospectSession answers POST /v1/introspect/session_token,
@@ -111,7 +135,23 @@ func (s *Server) serveIntrospectAPIKey() response {
 // sessionRequest is a decoded POST /v1/users/sessions body.
 type sessionRequest struct {
 	userID  string  // an existing Profile's ID or UUID
-	profile Profile // a new Profile, when userID is ""
+	profile Profile // a new Profile, when userID is ""; else the fields to update
+	// With userID: which of the fields the fake keeps were sent, to update.
+	setEmail, setName, setMetadata bool
+}
+
+// update sets the fields of p that r sends beside its userId (the others
+// of a ProfileUpdateRequest are checked, not kept). s.mu must be held.
+func (r sessionRequest) update(p *profileData) {
+	if r.setEmail {
+		p.Email = r.profile.Email
+	}
+	if r.setName {
+		p.Name = r.profile.Name
+	}
+	if r.setMetadata {
+		p.Metadata = r.profile.Metadata
+	}
 }
 
 // parseSessionRequest decodes and checks a POST /v1/users/sessions body,
@@ -128,21 +168,18 @@ func parseSessionRequest(body []byte, now time.Time) (sessionRequest, map[string
 	}
 	present := func(k string) bool { v, ok := m[k]; return ok && string(v) != "null" }
 
+	p := &req.profile
 	if present("userId") {
+		// userId with a ProfileUpdateRequest: the fields below but uuid.
 		req.userID = errs.str(m, "userId")
 		if req.userID == "" && !errs.has("userId") {
 			errs.add("userId", "can't be blank")
 		}
-		for _, k := range profileCreateKeys {
-			if present(k) {
-				errs.add("userId", "cannot be combined with the fields of a new Profile ("+k+")")
-				break
-			}
+		if present("uuid") {
+			errs.add("uuid", "cannot be combined with userId")
 		}
-		return req, errs
+		req.setEmail, req.setName, req.setMetadata = present("email"), present("name"), present("metadata")
 	}
-
-	p := &req.profile
 	p.UUID = errs.str(m, "uuid")
 	if p.UUID != "" && !isUUID(p.UUID) {
 		errs.add("uuid", "is not a UUID")
@@ -170,7 +207,7 @@ func parseSessionRequest(body []byte, now time.Time) (sessionRequest, map[string
 	if present("address") {
 		addr := errs.object(m, "address", "line1", "line2", "city", "state", "postalCode", "countryCode")
 		if cc := addr["countryCode"]; cc != "" && !isCountryCode(cc) {
-			errs.add("address.countryCode", "is not an ISO 3166-1 alpha-2 code")
+			errs.add("address.countryCode", "is not included in the list (ISO 3166-1 alpha-3: USA)")
 		}
 	}
 	if present("metadata") {
@@ -182,7 +219,3 @@ func parseSessionRequest(body []byte, now time.Time) (sessionRequest, map[string
 	}
 	return req, errs
 }
-
-// profileCreateKeys are the fields of a new Profile in a
-// POST /v1/users/sessions body (ProfileCreateRequest).
-var profileCreateKeys = []string{"uuid", "email", "phone", "name", "names", "dateOfBirth", "address", "metadata"}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,7 +152,8 @@ func TestAuthIssueSessionValidation(t *testing.T) {
 		"userId not a string":    {`{"userId":42}`, []string{"userId"}},
 		"userId blank":           {`{"userId":""}`, []string{"userId"}},
 		"userId unknown":         {`{"userId":"p_nobody"}`, []string{"userId"}},
-		"userId and new fields":  {`{"userId":"p_12uGLpPexyTkZCcJJntSjb","email":"a@example.com"}`, []string{"userId"}},
+		"userId and uuid":        {`{"userId":"p_12uGLpPexyTkZCcJJntSjb","uuid":"0190b3c1-7d4e-7a21-9c3f-5e2d8a6b4f10"}`, []string{"uuid"}},
+		"userId and bad email":   {`{"userId":"p_12uGLpPexyTkZCcJJntSjb","email":"ada at example"}`, []string{"email"}},
 		"bad uuid":               {`{"uuid":"not-a-uuid"}`, []string{"uuid"}},
 		"bad email":              {`{"email":"ada at example"}`, []string{"email"}},
 		"bad phone":              {`{"phone":"415-555-0123"}`, []string{"phone"}},
@@ -160,7 +162,8 @@ func TestAuthIssueSessionValidation(t *testing.T) {
 		"names.first number":     {`{"names":{"first":1}}`, []string{"names.first"}},
 		"bad date of birth":      {`{"dateOfBirth":"10/12/1990"}`, []string{"dateOfBirth"}},
 		"future date of birth":   {`{"dateOfBirth":"2999-01-01"}`, []string{"dateOfBirth"}},
-		"bad country code":       {`{"address":{"countryCode":"USA"}}`, []string{"address.countryCode"}},
+		"alpha-2 country code":   {`{"address":{"countryCode":"US"}}`, []string{"address.countryCode"}},
+		"unlisted country code":  {`{"address":{"countryCode":"CAN"}}`, []string{"address.countryCode"}},
 		"address not an object":  {`{"address":[]}`, []string{"address"}},
 		"metadata not an object": {`{"metadata":"x"}`, []string{"metadata"}},
 		"several":                {`{"email":"x","dateOfBirth":"x"}`, []string{"email", "dateOfBirth"}},
@@ -199,16 +202,19 @@ func slicesKeys(m map[string][]string) []string {
 }
 
 // Every auth route answers 401, with the documented body, to a missing,
-// wrong or wrong-kind credential.
+// wrong or wrong-kind credential: the routes that take a session token ask
+// for one (OpenAPI: "Are you sending a valid and unexpired Session token…").
 func TestAuthRoutesUnauthenticated(t *testing.T) {
 	s := quilttest.NewTestServer(t)
-	want := string(fixture(t, "auth/401.json"))
+	wantKey := string(fixture(t, "auth/401.json"))
+	wantSession := string(fixture(t, "auth/401_session.json"))
 	routes := []struct {
 		method, path string
 		right        string // the credential the route takes
 	}{
 		{http.MethodPost, "/v1/users/sessions", "Bearer " + s.APIKey()},
 		{http.MethodDelete, "/v1/users/session", "Bearer " + s.SessionToken()},
+		{http.MethodGet, "/v1/users/session", "Bearer " + s.SessionToken()},
 		{http.MethodPost, "/v1/introspect/session_token", "Bearer " + s.SessionToken()},
 		{http.MethodPost, "/v1/introspect/api_key", "Bearer " + s.APIKey()},
 	}
@@ -226,6 +232,10 @@ func TestAuthRoutesUnauthenticated(t *testing.T) {
 			t.Run(rt.path+" "+name, func(t *testing.T) {
 				r := doAuth(t, s, rt.method, rt.path, auth, []byte(`{"userId":"`+quilttest.DefaultProfileID+`"}`))
 				assert.Equal(t, http.StatusUnauthorized, r.status)
+				want := wantKey
+				if strings.HasSuffix(rt.right, s.SessionToken()) {
+					want = wantSession
+				}
 				assert.JSONEq(t, want, string(r.body))
 			})
 		}
@@ -251,8 +261,12 @@ func TestAuthSessionLimits(t *testing.T) {
 		for {
 			r := issue(t, s, body)
 			if r.status != http.StatusCreated {
-				require.Equal(t, http.StatusForbidden, r.status, string(r.body))
-				assertRESTError(t, r, "Forbidden", "The Profile has reached its limit of sessions (10 an hour, 20 a day). Please try again later.")
+				require.Equal(t, http.StatusTooManyRequests, r.status, string(r.body))
+				assertRESTError(t, r, "Too Many Requests", "The Profile has reached its limit of sessions (10 an hour, 20 a day). Please try again later.")
+				wait, err := strconv.Atoi(r.header.Get("Retry-After"))
+				require.NoError(t, err, "Retry-After in seconds")
+				assert.Positive(t, wait)
+				assert.LessOrEqual(t, wait, 24*3600)
 				return n
 			}
 			n++
@@ -284,7 +298,7 @@ func TestAuthProfileBeingDeleted(t *testing.T) {
 	require.NoError(t, s.SetProfileDeleting(quilttest.DefaultProfileUUID, true))
 	r := issue(t, s, `{"userId":"`+quilttest.DefaultProfileID+`"}`)
 	assert.Equal(t, http.StatusConflict, r.status)
-	assertRESTError(t, r, "Conflict", "The Profile is being deleted.")
+	assertRESTError(t, r, "Conflict", "Profile is currently being deleted")
 	require.NoError(t, s.SetProfileDeleting(quilttest.DefaultProfileID, false))
 	r = issue(t, s, `{"userId":"`+quilttest.DefaultProfileID+`"}`)
 	assert.Equal(t, http.StatusCreated, r.status)
@@ -361,11 +375,11 @@ func TestAuthRoutesLiveOnTheAuthHost(t *testing.T) {
 
 	for path, allowed := range map[string]string{
 		"/v1/users/sessions":           http.MethodPost,
-		"/v1/users/session":            http.MethodDelete,
+		"/v1/users/session":            "GET, DELETE",
 		"/v1/introspect/session_token": http.MethodPost,
 		"/v1/introspect/api_key":       http.MethodPost,
 	} {
-		r := doAuth(t, s, http.MethodGet, path, "Bearer "+s.APIKey(), nil)
+		r := doAuth(t, s, http.MethodPut, path, "Bearer "+s.APIKey(), nil)
 		assert.Equal(t, http.StatusMethodNotAllowed, r.status, path)
 		assert.Equal(t, allowed, r.header.Get("Allow"), path)
 		assertRESTError(t, r, "Method Not Allowed", "This endpoint takes "+allowed+".")
@@ -389,7 +403,7 @@ func TestAuthFaults(t *testing.T) {
 	for range 9 { // ten counted: the acting fault's and these nine
 		require.Equal(t, http.StatusCreated, issue(t, s, body).status)
 	}
-	assert.Equal(t, http.StatusForbidden, issue(t, s, body).status, "the lost answer's session counted; the refused one did not")
+	assert.Equal(t, http.StatusTooManyRequests, issue(t, s, body).status, "the lost answer's session counted; the refused one did not")
 
 	require.NoError(t, s.FailNext(quilttest.RouteAPIKeyIntrospect, 1, quilttest.DropConnection()))
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.AuthURL()+"/v1/introspect/api_key", nil)

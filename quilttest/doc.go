@@ -40,23 +40,36 @@
 // OpenAPI (2026-04-01) documents it:
 //
 //   - POST {auth}/v1/users/sessions (API key): a session token for an
-//     existing Profile ({"userId"}: its ID or UUID) or a new one (uuid,
-//     email, phone, name, names, dateOfBirth, address, metadata): 201 with
-//     {token, userId, userUuid, environmentId, expiration, expiresAt}; 403
-//     past the Profile's limits (10 sessions an hour, 20 a day, on the
-//     server's clock); 409 for a Profile being deleted (SetProfileDeleting);
-//     422 with {field: [messages]} for bad input.
+//     existing Profile ({"userId"}: its ID or UUID, with the fields of a
+//     ProfileUpdateRequest to set, as the OpenAPI's oneOf[0] allows) or a
+//     new one (uuid, email, phone, name, names, dateOfBirth, address with
+//     an ISO 3166-1 alpha-3 countryCode from the OpenAPI's enum, "USA";
+//     metadata): 201 with {token, userId, userUuid, environmentId,
+//     expiration, expiresAt}; 403 {"message":"Forbidden","instruction":"You
+//     have reached the maximum number of Profiles for this Environment."}
+//     past the Environment's Profile limit (SetProfileLimit); 409
+//     {"message":"Conflict","instruction":"Profile is currently being
+//     deleted"} for a Profile being deleted (SetProfileDeleting); 429 past
+//     the Profile's session limits (10 sessions an hour, 20 a day, on the
+//     server's clock: quiltt.dev, issuing-session-tokens); 422 with
+//     {field: [messages]} for bad input.
 //   - DELETE {auth}/v1/users/session (the session token): 204.
+//   - GET {auth}/v1/users/session (the session token): 200, the validity
+//     check of quiltt.dev's managing-session-tokens.
 //   - POST {auth}/v1/introspect/session_token (the session token): 200 with
 //     the same session.
+//
+// On the routes that take a session token, a 401 says so: {"message":"Not
+// Authenticated","instruction":"Are you sending a valid and unexpired
+// Session token in the `Authorization` header?"}.
 //   - POST {auth}/v1/introspect/api_key (API key): 200 with {id, name,
 //     apiVersion, metadata, environment{id, name, mode, metadata}}.
 //
 // Authentication is as Quiltt documents it: GraphQL takes Basic
 // base64(profileID:apiKey) (a profile UUID works in place of the ID) or
 // Bearer <session token>; the refresh, issuing a session and introspecting
-// the key take Bearer <API key>; revoking and introspecting a session take
-// Bearer <session token>. A token lives 24 hours on the server's clock
+// the key take Bearer <API key>; revoking, checking and introspecting a
+// session take Bearer <session token>. A token lives 24 hours on the server's clock
 // (WithClock), until revoked. Anything else is answered 401.
 //
 // Every answer, on either listener, carries Ratelimit-Limit,
@@ -69,7 +82,10 @@
 // # Choices where Quiltt's documents are silent
 //
 // These follow the SDK's reference notes; each is marked UNCONFIRMED there
-// or not covered at all:
+// or not covered at all. Each is an assumption about Quiltt, as are the
+// SDK's own where its doc comments say so (X-Request-Id as the request ID,
+// extensions.error_id, several signatures in one header, Retry-After and
+// Ratelimit-Reset read as delta seconds too):
 //
 //   - GraphQL parse and validation errors are answered HTTP 200 with
 //     errors[] and no data, extensions.code GRAPHQL_PARSE_FAILED or
@@ -81,11 +97,18 @@
 //     {"message","instruction","errorId"?}, with the keys of the
 //     reference's status table and the errorId spelling of Quiltt's
 //     OpenAPI (its JS client's error_id is never sent); 5xx bodies carry a
-//     fresh errorId. The instructions of statuses Quiltt documents without
-//     a body (the auth API's 403 and 409, 405, 413, the API's own 429, 5xx)
-//     are the fake's own. GraphQL errors carry the GraphQL specification's
-//     message, locations and path, and extensions.code, the key Quiltt's
-//     own client reads.
+//     fresh errorId. That body on the GraphQL route's 401 is an
+//     assumption. The instructions of statuses Quiltt documents without a
+//     body (the session limit's 429, 405, 413, the API's own 429, 5xx) are
+//     the fake's own, and so is the end of the two instructions Quiltt's
+//     documents cut short (the session-token 401's, the Profile limit's
+//     403). The session limit's 429 carries a Retry-After of the seconds
+//     until the next session is allowed. GraphQL errors carry the GraphQL
+//     specification's message, locations and path, and extensions.code,
+//     the key Quiltt's own client reads; the codes beyond the documented
+//     UNAUTHENTICATED, BAD_USER_INPUT and INTERNAL_SERVER_ERROR
+//     (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_REQUEST) are
+//     assumptions.
 //   - Introspection (__schema, __type) validates but is answered with a
 //     field error: the fake does not implement it.
 //   - kind and connection_status never match an account whose kind or
@@ -102,13 +125,15 @@
 //   - The session limits count the sessions the auth API issued in the
 //     last hour and day, revoked ones included; tokens from the Go helpers
 //     (SessionToken, IssueSessionToken) do not count. A POST
-//     /v1/users/sessions body that is not a JSON object, an unknown userId,
-//     userId with the fields of a new Profile, a UUID already taken and
-//     malformed fields are all answered 422, a body-wide problem under the
-//     key "base" and a nested field as "address.countryCode"; keys Quiltt
-//     does not document are ignored. phone, names, dateOfBirth and address
-//     are checked and then dropped: the Profile of the schema slice has no
-//     such fields.
+//     /v1/users/sessions body that is not a JSON object, an unknown userId
+//     (an assumption: Quiltt does not say), userId with uuid, a UUID
+//     already taken and malformed fields are all answered 422, a body-wide
+//     problem under the key "base" and a nested field as
+//     "address.countryCode"; keys Quiltt does not document are ignored.
+//     With userId, email, name and metadata update the Profile when the
+//     session is issued. phone, names, dateOfBirth and address are checked
+//     and then dropped: the Profile of the schema slice has no such
+//     fields. GET /v1/users/session answers its 200 without a body.
 //   - API versions: any YYYY-MM-DD date is accepted and echoed; a date
 //     before 2026-04-01 is served as the versions before it (2024-01-01,
 //     2025-04-01). Connection.features, AccountFilter.type and the search

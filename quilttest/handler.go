@@ -23,6 +23,7 @@ const (
 
 	RouteSessionIssue      Route = "session-issue"      // POST {AuthURL}/v1/users/sessions
 	RouteSessionRevoke     Route = "session-revoke"     // DELETE {AuthURL}/v1/users/session
+	RouteSessionCheck      Route = "session-check"      // GET {AuthURL}/v1/users/session
 	RouteSessionIntrospect Route = "session-introspect" // POST {AuthURL}/v1/introspect/session_token
 	RouteAPIKeyIntrospect  Route = "api-key-introspect" // POST {AuthURL}/v1/introspect/api_key
 )
@@ -33,7 +34,8 @@ func (r Route) known() bool {
 		return true
 	}
 	switch r {
-	case RouteGraphQL, RouteRefresh, RouteSessionIssue, RouteSessionRevoke, RouteSessionIntrospect, RouteAPIKeyIntrospect:
+	case RouteGraphQL, RouteRefresh, RouteSessionIssue, RouteSessionRevoke, RouteSessionCheck, RouteSessionIntrospect,
+		RouteAPIKeyIntrospect:
 		return true
 	}
 	return false
@@ -135,6 +137,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request, h host) {
 		resp = s.serveIssueSession(body)
 	case route == RouteSessionRevoke:
 		resp = s.serveRevokeSession(p.session)
+	case route == RouteSessionCheck:
+		resp = s.serveCheckSession(p.session)
 	case route == RouteSessionIntrospect:
 		resp = s.serveIntrospectSession(p.session)
 	case route.isSubscription():
@@ -181,7 +185,13 @@ func (s *Server) route(h host, method, path string) (Route, string, string) {
 		case "users/sessions":
 			return RouteSessionIssue, "", http.MethodPost
 		case "users/session":
-			return RouteSessionRevoke, "", http.MethodDelete
+			switch method {
+			case http.MethodGet:
+				return RouteSessionCheck, "", http.MethodGet
+			case http.MethodDelete:
+				return RouteSessionRevoke, "", http.MethodDelete
+			}
+			return RouteSessionRevoke, "", "GET, DELETE" // a 405 naming both
 		case "introspect/session_token":
 			return RouteSessionIntrospect, "", http.MethodPost
 		case "introspect/api_key":

@@ -26,16 +26,20 @@ type restError struct {
 }
 
 // The instructions of Quiltt's error tables (the refresh endpoint's; the
-// auth API's 401, which is the same), and the fake's own where Quiltt
-// documents only the status: those are marked "ours".
+// auth API's, REST OpenAPI 2026-04-01), and the fake's own where Quiltt
+// documents only the status: those are marked "ours". Where Quiltt's
+// document cuts a sentence short ("…"), the fake ends it as the other
+// instructions end: marked "end ours".
 const (
 	instrUnauthenticated = "Are you sending a valid API Key secret in the `Authorization` header?"
+	instrBadSession      = "Are you sending a valid and unexpired Session token in the `Authorization` header?" // end ours
+	instrProfileCap      = "You have reached the maximum number of Profiles for this Environment."              // end ours
+	instrDeleting        = "Profile is currently being deleted"
 	instrForbidden       = "Account does not belong to an active Connection."
 	instrNotFound        = "Does the URL contain the ID of a connected Account?"
 	instrProviderLimit   = "The Connection provider's rate limit has been exceeded. Please try again later."
 	instrAPILimit        = "The API rate limit has been exceeded. Please try again after the time in the Ratelimit-Reset header."              // ours
 	instrSessionLimit    = "The Profile has reached its limit of sessions (10 an hour, 20 a day). Please try again later."                     // ours
-	instrDeleting        = "The Profile is being deleted."                                                                                     // ours
 	instrBadRequest      = "The request could not be understood."                                                                              // ours
 	instrTooLarge        = "The request body exceeds 1 MiB."                                                                                   // ours
 	instrServer          = "Something went wrong on our side. Please try again later, and quote the errorId to Quiltt support if it persists." // ours
@@ -44,18 +48,22 @@ const (
 
 // errorResponse is the answer of a failed request with Quiltt's body for
 // the status. A 429 on the refresh route is the provider's limit, as
-// Quiltt's table documents; elsewhere it is the API's own. A 403 on
-// issuing a session is the Profile's session limit, a 409 there the
-// Profile being deleted.
+// Quiltt's table documents; on issuing a session, the Profile's session
+// limit (quiltt.dev); elsewhere the API's own. A 403 on issuing a session
+// is the Environment's Profile limit, a 409 there the Profile being
+// deleted (OpenAPI). A 401 on a route that takes a session token asks for
+// one.
 func errorResponse(status int, route Route) response {
 	e := restError{Message: http.StatusText(status)}
 	switch {
 	case status == http.StatusBadRequest:
 		e.Instruction = instrBadRequest
+	case status == http.StatusUnauthorized && (route == RouteSessionRevoke || route == RouteSessionCheck || route == RouteSessionIntrospect):
+		e.Message, e.Instruction = "Not Authenticated", instrBadSession
 	case status == http.StatusUnauthorized:
 		e.Message, e.Instruction = "Not Authenticated", instrUnauthenticated
 	case status == http.StatusForbidden && route == RouteSessionIssue:
-		e.Instruction = instrSessionLimit
+		e.Instruction = instrProfileCap
 	case status == http.StatusForbidden:
 		e.Instruction = instrForbidden
 	case status == http.StatusNotFound && (route == RouteRefresh || route == RouteGraphQL):
@@ -68,6 +76,8 @@ func errorResponse(status int, route Route) response {
 		e.Instruction = instrTooLarge
 	case status == http.StatusTooManyRequests && route == RouteRefresh:
 		e.Instruction = instrProviderLimit
+	case status == http.StatusTooManyRequests && route == RouteSessionIssue:
+		e.Instruction = instrSessionLimit
 	case status == http.StatusTooManyRequests:
 		e.Instruction = instrAPILimit
 	case status >= 500:

@@ -39,6 +39,7 @@ type Server struct {
 	st           *store
 	tokens       map[string]*session // session token → session
 	sessionToken string              // issued at start for the default profile
+	profileLimit int                 // SetProfileLimit; 0 for none
 	faults       map[Route][]Fault
 	windows      map[string]*rlWindow
 	requests     []Request

@@ -43,10 +43,11 @@ func (s *Server) issueLocked(p *profileData, now time.Time, counted bool) *sessi
 	return ss
 }
 
-// sessionLimitLocked reports whether p has been issued its limit of
-// sessions in the hour or the day before now, forgetting issues older
-// than a day. s.mu must be held.
-func (p *profileData) sessionLimitLocked(now time.Time) bool {
+// sessionLimitLocked reports how long p must wait for its next session:
+// 0 unless it has been issued its limit of sessions in the hour or the day
+// before now (then until the oldest of them leaves that window). It
+// forgets issues older than a day. s.mu must be held.
+func (p *profileData) sessionLimitLocked(now time.Time) time.Duration {
 	keep := p.issued[:0]
 	for _, t := range p.issued {
 		if now.Sub(t) < 24*time.Hour {
@@ -54,13 +55,32 @@ func (p *profileData) sessionLimitLocked(now time.Time) bool {
 		}
 	}
 	p.issued = keep
-	lastHour := 0
+	var hour []time.Time
 	for _, t := range p.issued {
 		if now.Sub(t) < time.Hour {
-			lastHour++
+			hour = append(hour, t)
 		}
 	}
-	return lastHour >= sessionsPerHour || len(p.issued) >= sessionsPerDay
+	var wait time.Duration
+	if n := len(hour); n >= sessionsPerHour {
+		wait = hour[n-sessionsPerHour].Add(time.Hour).Sub(now)
+	}
+	if n := len(p.issued); n >= sessionsPerDay {
+		wait = max(wait, p.issued[n-sessionsPerDay].Add(24*time.Hour).Sub(now))
+	}
+	return wait
+}
+
+// SetProfileLimit sets the Environment's maximum number of Profiles: with
+// n > 0, POST {AuthURL}/v1/users/sessions that would create a Profile
+// while the server holds n or more is answered 403, as Quiltt answers
+// ("You have reached the maximum number of Profiles for this
+// Environment"). 0, the default, sets no limit. Existing Profiles, and the
+// Go helpers, are not affected.
+func (s *Server) SetProfileLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.profileLimit = max(n, 0)
 }
 
 // SessionToken returns a session token for the default profile, issued
@@ -73,7 +93,8 @@ func (s *Server) SessionToken() string { return s.sessionToken }
 // IssueSessionToken returns a new session token for the profile with the
 // given ID or UUID, valid for 24 hours on the server's clock. Unlike POST
 // {AuthURL}/v1/users/sessions, it does not count against the profile's
-// session limits (10 an hour, 20 a day) and ignores SetProfileDeleting. It
+// session limits (10 an hour, 20 a day: past them the auth API answers
+// 429) and ignores SetProfileDeleting. It
 // fails if there is no such profile.
 func (s *Server) IssueSessionToken(profileID string) (string, error) {
 	s.mu.Lock()

@@ -56,7 +56,7 @@ func (v validationErrors) object(m map[string]json.RawMessage, key string, keys 
 var (
 	uuidRE    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	e164RE    = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
-	countryRE = regexp.MustCompile(`^[A-Z]{2}$`)
+	countries = []string{"USA"}
 )
 
 // isUUID reports whether s is a UUID in its textual form
@@ -67,8 +67,9 @@ func isUUID(s string) bool { return uuidRE.MatchString(s) }
 // OpenAPI asks for ("+" and up to 15 digits).
 func isE164(s string) bool { return e164RE.MatchString(s) }
 
-// isCountryCode reports whether s is shaped as an ISO 3166-1 alpha-2 code.
-func isCountryCode(s string) bool { return countryRE.MatchString(s) }
+// isCountryCode reports whether s is one of the ISO 3166-1 alpha-3 codes
+// Quiltt's OpenAPI enumerates for address.countryCode (["USA"]).
+func isCountryCode(s string) bool { return slices.Contains(countries, s) }
 
 // isEmail reports whether s is a bare email address ("a@b.example", no
 // display name).

@@ -75,6 +75,10 @@ func NewBalanceFeed(rdb redis.UniversalClient, ttl time.Duration, opts ...Option
 	return &BalanceFeed{rdb: rdb, prefix: c.prefix, ttl: ttl}, nil
 }
 
+// Name returns the prefix of the feed's keys and channels: replicas that
+// log the same name (on the same Redis) share their pushed balances.
+func (f *BalanceFeed) Name() string { return f.prefix }
+
 // wireBalance is a balance as the feed stores and publishes it.
 type wireBalance struct {
 	ID        string           `json:"id"`

@@ -168,6 +168,15 @@ func TestFeedRedisDown(t *testing.T) {
 	assert.NoError(t, f.Publish(ctx, feedBalance("bal_1", time.Now())))
 }
 
+// TestFeedName: the feed's name, in the record of a client's pieces, is
+// its prefix.
+func TestFeedName(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	t.Cleanup(func() { _ = rdb.Close() })
+	assert.Equal(t, redisstore.DefaultPrefix, newFeed(t, rdb).Name())
+	assert.Equal(t, "shop", newFeed(t, rdb, redisstore.WithPrefix("shop")).Name())
+}
+
 // TestFeedRejects: invalid constructor arguments and balances fail
 // without a request.
 func TestFeedRejects(t *testing.T) {

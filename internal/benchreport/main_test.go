@@ -77,3 +77,22 @@ BenchmarkXBaseline-2   100  3000 ns/op
 	require.NoError(t, run(strings.NewReader(in), &out))
 	assert.Contains(t, out.String(), "| `BenchmarkX` | 1300 |  |  | 3000 |  | 1.20× |  |  |", "the median pair, not 0.43× of the medians")
 }
+
+// A benchmark that measures its baseline within its own runs is compared
+// run by run with it, and its target applies.
+func TestReportInRunBaseline(t *testing.T) {
+	in := `pkg: github.com/quiltt-go/quiltt/otelquiltt
+BenchmarkAccountsObserved/noop-2   100  1040 ns/op  1000 baseline-ns/op  300 B/op  30 allocs/op  27 baseline-allocs/op
+BenchmarkAccountsObserved/sdk-2    100  1400 ns/op  1000 baseline-ns/op  320 B/op  33 allocs/op  27 baseline-allocs/op
+BenchmarkAccountsObserved/noop-2   100  5400 ns/op  5000 baseline-ns/op  300 B/op  30 allocs/op  27 baseline-allocs/op
+BenchmarkAccountsObserved/sdk-2    100  6000 ns/op  5000 baseline-ns/op  320 B/op  33 allocs/op  27 baseline-allocs/op
+BenchmarkAccountsObserved/noop-2   100  2060 ns/op  2000 baseline-ns/op  300 B/op  30 allocs/op  27 baseline-allocs/op
+BenchmarkAccountsObserved/sdk-2    100  2400 ns/op  2000 baseline-ns/op  320 B/op  33 allocs/op  27 baseline-allocs/op
+`
+	var out strings.Builder
+	require.NoError(t, run(strings.NewReader(in), &out))
+	got := out.String()
+	// noop: pairs 1.04, 1.08, 1.03; sdk: 1.40, 1.20, 1.20.
+	assert.Contains(t, got, "| `otelquiltt.BenchmarkAccountsObserved/noop` | 2060 | 300 | 30 | 2000 | 27 | 1.04× | ≤ 1.05×: met |  |")
+	assert.Contains(t, got, "| `otelquiltt.BenchmarkAccountsObserved/sdk` | 2400 | 320 | 33 | 2000 | 27 | 1.20× | ≤ 1.30×: met |  |")
+}
