@@ -105,7 +105,7 @@ func TestGCRAScriptReservations(t *testing.T) {
 	key := []string{"k:rate"}
 	var waits []int64
 	for range 5 {
-		r, err := gcraScript.Run(ctx, rdb, key, interval, 3, -1).Int64Slice()
+		r, err := gcraScript.Run(ctx, rdb, key, interval, 3, -1, 0).Int64Slice()
 		require.NoError(t, err)
 		require.Equal(t, int64(1), r[0])
 		waits = append(waits, r[1])
@@ -117,7 +117,7 @@ func TestGCRAScriptReservations(t *testing.T) {
 		assert.LessOrEqual(t, w, want)
 	}
 	before := rdb.Get(ctx, key[0]).Val()
-	r, err := gcraScript.Run(ctx, rdb, key, interval, 3, interval).Int64Slice()
+	r, err := gcraScript.Run(ctx, rdb, key, interval, 3, interval, 0).Int64Slice()
 	require.NoError(t, err)
 	assert.Equal(t, int64(0), r[0], "refused: the wait exceeds the limit")
 	assert.Greater(t, r[1], interval)
