@@ -130,8 +130,9 @@ type WebhookHandler struct {
 	// Feed, when set, receives the balance of every balance.created
 	// event of each verified delivery, before Handle runs and whatever it
 	// returns (the balance is real either way), so that the clients
-	// waiting on the same feed (WithBalanceFeed) return it. A feed that
-	// fails is logged and never fails the delivery.
+	// waiting on the same feed (WithBalanceFeed) return it. Each publish
+	// gets at most 5 s; a feed that fails is logged and never fails the
+	// delivery.
 	Feed BalanceFeed
 
 	piecesLogged sync.Once // the record of the pieces in use
