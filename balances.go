@@ -1,6 +1,7 @@
 package quiltt
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"time"
@@ -269,4 +270,12 @@ func convertSlice[From, To ~string](in []From) []To {
 		out[i] = To(v)
 	}
 	return out
+}
+
+// nullToNil turns an absent or null raw value into nil.
+func nullToNil(m json.RawMessage) json.RawMessage {
+	if len(m) == 0 || bytes.Equal(m, []byte("null")) {
+		return nil
+	}
+	return m
 }

@@ -138,18 +138,6 @@ func (c *Client) built(op string) error {
 	return nil
 }
 
-// graphQLReady returns why op cannot read over GraphQL, or nil: the one
-// check every GraphQL read makes before it sends anything.
-func (c *Client) graphQLReady(op string) error {
-	if err := c.built(op); err != nil {
-		return err
-	}
-	if c.gqlErr != nil {
-		return errorf("%s: %w", op, c.gqlErr)
-	}
-	return nil
-}
-
 // restReady returns why op cannot call a REST endpoint, or nil: REST needs
 // the API key.
 func (c *Client) restReady(op string) error {

@@ -126,6 +126,18 @@ func (s sdkOperation) MakeRequest(ctx context.Context, req *graphql.Request, res
 // graphQL returns the client of the SDK operation op.
 func (c *Client) graphQL(op string) graphql.Client { return sdkOperation{c: c, op: op} }
 
+// graphQLReady returns why op cannot read over GraphQL, or nil: the one
+// check every GraphQL read makes before it sends anything.
+func (c *Client) graphQLReady(op string) error {
+	if c.p == nil { // as c.built(op) says it
+		return errorf("%s: %w", op, errZeroClient)
+	}
+	if c.gqlErr != nil {
+		return errorf("%s: %w", op, c.gqlErr)
+	}
+	return nil
+}
+
 // makeRequest runs req through genqlient's client over the pipeline, as
 // op. It returns the pipeline's errors as they are, answer.Errors for an
 // answer with errors[] (*hasData says whether it carried data), an

@@ -1,7 +1,6 @@
 package quiltt
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -179,14 +178,6 @@ func ParseWebhook(body []byte) (*WebhookPayload, error) {
 		e.Profile.Metadata = nullToNil(e.Profile.Metadata)
 	}
 	return p, nil
-}
-
-// nullToNil turns an absent or null raw value into nil.
-func nullToNil(m json.RawMessage) json.RawMessage {
-	if len(m) == 0 || bytes.Equal(m, []byte("null")) {
-		return nil
-	}
-	return m
 }
 
 // The typed records of webhook events, decoded with encoding/json as

@@ -28,7 +28,7 @@
 //	limiter, err := redisstore.NewLimiter(rdb, "prod-api-key", 24, 1)
 //	lock, err := redisstore.NewRefreshLock(rdb)
 //	claims, err := redisstore.NewClaimStore(rdb)
-//	feed, err := redisstore.NewBalanceFeed(rdb, 0) // 0: DefaultBalanceTTL
+//	feed, err := redisstore.NewBalanceFeed(rdb) // latest balances, kept DefaultBalanceTTL
 //
 //	client, err := quiltt.NewClient(quiltt.WithAPIKey(apiKey),
 //		quiltt.WithLimiter(limiter), quiltt.WithRefreshLock(lock), quiltt.WithBalanceFeed(feed))
@@ -44,7 +44,9 @@
 //
 //   - Limiter: Wait fails, so the client's call fails without sending
 //     anything: the fleet never goes over its budget, and calls resume
-//     when Redis is back. With WithFallback, Wait waits on a local
+//     when Redis is back, also when it lost its data: each Limiter hands
+//     Redis the latest reservation it was given, so the queue is restored
+//     rather than reserved over (see Limiter). With WithFallback, Wait waits on a local
 //     limiter instead (size it at the limiter's rate divided by the number
 //     of replicas), and calls go on at that pace.
 //   - ClaimStore: Claim fails, and the webhook handler answers 503, so

@@ -28,14 +28,15 @@ import (
 //
 // Every script touches one key (KEYS[1] only; checked against a Redis
 // Cluster by the tests), so the keys need no hash tag to work on Redis
-// Cluster: each lands on the slot of its own name. The balance feed's
-// channel deliberately carries no hash tag: its PUBLISH runs inside the
-// script on the key's node, and Redis Cluster forwards it to the node of
-// any subscriber. The refresh lock's
-// key and channel do carry one, the braces around the key, so that Redis
+// Cluster: each lands on the slot of its own name. The refresh lock's key
+// and channel do carry one, the braces around the key, so that Redis
 // Cluster and go-redis's Ring route the release's PUBLISH (inside the
 // script, on the key's node) and the waiters' SUBSCRIBE to the same place;
-// that is why names and key parts never hold braces themselves. Names and prefixes
+// that is why names and key parts never hold braces themselves. The
+// balance feed's channel deliberately carries none: its PUBLISH runs
+// inside the script on the key's node, and Redis Cluster forwards it to
+// the node of any subscriber (a Ring would not: NewBalanceFeed refuses
+// one). Names and prefixes
 // the user gives are checked by checkName; event IDs and lock keys, which
 // come from Quiltt, by keyPart. No key holds a credential: the limiter's
 // name is a label the user chooses (documented on NewLimiter), event IDs and
@@ -71,6 +72,8 @@ const (
 	kindClaim           = "claim"
 	kindRefresh         = "refresh"
 	kindRefreshReleased = "refresh-released"
+	kindBalance         = "balance"
+	kindBalanceCreated  = "balance-created"
 )
 
 func key(prefix, kind, part string) string { return prefix + ":" + kind + ":" + part }
@@ -82,10 +85,10 @@ func refreshChannel(prefix, k string) string {
 	return key(prefix, kindRefreshReleased, "{"+keyPart(k)+"}")
 }
 func balanceKey(prefix, accountID string) string {
-	return prefix + ":balance:{" + keyPart(accountID) + "}"
+	return key(prefix, kindBalance, "{"+keyPart(accountID)+"}")
 }
 func balanceChannel(prefix, accountID string) string {
-	return prefix + ":balance-created:" + keyPart(accountID)
+	return key(prefix, kindBalanceCreated, keyPart(accountID))
 }
 
 // balanceField is the field of a balance key that holds the balance as
@@ -156,11 +159,18 @@ func newToken() string { return rand.Text() }
 //	ARGV[1] the emission interval in µs (1/rate, rounded up)
 //	ARGV[2] the burst (≥ 1)
 //	ARGV[3] the longest wait the caller accepts, in µs; -1 for any
+//	ARGV[4] the latest TAT this script handed the caller, in µs; 0 for none
 //
-// It returns {reserved (1 or 0), wait in µs}. A request may go at
-// max(now, TAT − (burst−1)·interval); reserving it moves TAT to
-// max(now, TAT) + interval. When the wait exceeds ARGV[3] nothing is
-// reserved. The key expires once TAT has passed: an idle limiter leaves no
+// It returns {reserved (1 or 0), wait in µs, TAT in µs}. The TAT is the
+// later of the stored one and ARGV[4]: a Redis that lost its data (a
+// restart without persistence, a failover to a replica that lagged) gets
+// back, from the first limiter that calls, the queue of reservations it
+// had handed out, instead of reserving slots over them. A request may go
+// at max(now, TAT − (burst−1)·interval); reserving it moves TAT to
+// max(now, TAT) + interval, which is returned. When the wait exceeds
+// ARGV[3] nothing is reserved, and the TAT returned is the one the
+// reservation would have started from (written back when ARGV[4] raised
+// it). The key expires once TAT has passed: an idle limiter leaves no
 // state. All arithmetic is on integers below 2^53, exact in Lua's doubles;
 // TAT is written with %.0f, since Lua's default number format keeps only
 // 14 digits.
@@ -170,14 +180,22 @@ local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local maxwait = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local given = tonumber(ARGV[4]) or 0
+local stored = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local tat = stored
+if tat < given then tat = given end
 if tat < now then tat = now end
 local wait = tat - (burst - 1) * interval - now
 if wait < 0 then wait = 0 end
-if maxwait >= 0 and wait > maxwait then return {0, wait} end
+if maxwait >= 0 and wait > maxwait then
+  if tat > stored and tat > now then
+    redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000))
+  end
+  return {0, wait, tat}
+end
 local newtat = tat + interval
 redis.call('SET', KEYS[1], string.format('%.0f', newtat), 'PX', math.ceil((newtat - now) / 1000))
-return {1, wait}
+return {1, wait, newtat}
 `)
 
 // claimScript takes an event's lease when the event is neither leased nor

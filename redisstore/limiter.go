@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/quiltt-go/quiltt"
@@ -27,6 +28,16 @@ const (
 // round trip and sleeps until that slot: the waiters of every replica form
 // one queue, in the order they reached Redis, and none polls.
 //
+// Each Limiter remembers the latest reservation Redis handed it (the
+// budget's theoretical arrival time) and hands it back with every Wait,
+// and Redis keeps the later of it and its own. So a Redis that comes back
+// without its data (restarted without persistence, or failed over to a
+// replica that lagged) does not hand out again the slots that waiters are
+// still sleeping towards: the first Wait of each replica restores the
+// queue as that replica knew it. (Until every replica has called once, a
+// replica that knew a shorter queue may reserve a few slots over another's:
+// within the budget's burst, not a second budget.)
+//
 // A Limiter is safe for concurrent use.
 type Limiter struct {
 	rdb      redis.UniversalClient
@@ -34,6 +45,7 @@ type Limiter struct {
 	interval int64 // emission interval, µs
 	burst    int
 	fallback quiltt.Limiter
+	latest   atomic.Int64 // the latest TAT Redis handed this limiter, µs of Redis's clock
 }
 
 var _ quiltt.Limiter = (*Limiter)(nil)
@@ -98,7 +110,8 @@ func NewLimiter(rdb redis.UniversalClient, name string, r rate.Limit, burst int,
 //     read timeouts;
 //   - the Redis server's clock moving backwards (a failover to a server
 //     whose clock is behind) lengthens the waits by as much, until the
-//     budget's state expires.
+//     budget's state, and the latest reservation each Limiter remembers,
+//     have passed.
 func (l *Limiter) Wait(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -107,8 +120,8 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	if deadline, ok := ctx.Deadline(); ok {
 		maxWait = max(time.Until(deadline).Microseconds(), 0)
 	}
-	reply, err := gcraScript.Run(ctx, l.rdb, []string{l.key}, l.interval, l.burst, maxWait).Int64Slice()
-	if err == nil && len(reply) != 2 {
+	reply, err := gcraScript.Run(ctx, l.rdb, []string{l.key}, l.interval, l.burst, maxWait, l.latest.Load()).Int64Slice()
+	if err == nil && len(reply) != 3 {
 		err = fmt.Errorf("unexpected reply %v", reply)
 	}
 	if err != nil {
@@ -120,6 +133,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		}
 		return storeErr("limiter wait", l.key, err)
 	}
+	l.remember(reply[2])
 	wait := time.Duration(reply[1]) * time.Microsecond
 	if reply[0] == 0 {
 		return fmt.Errorf("redisstore: limiter %s: the next free slot is %v away, past the context's deadline: %w", l.key, wait, context.DeadlineExceeded)
@@ -134,5 +148,15 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// remember keeps tat if it is later than the latest one Redis handed l.
+func (l *Limiter) remember(tat int64) {
+	for {
+		cur := l.latest.Load()
+		if tat <= cur || l.latest.CompareAndSwap(cur, tat) {
+			return
+		}
 	}
 }

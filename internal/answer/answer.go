@@ -15,12 +15,85 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator"
 )
+
+// Kind is an operation's type: "query", "mutation" or "subscription".
+type Kind = ast.Operation
+
+// The operation types.
+const (
+	Query        Kind = ast.Query
+	Mutation     Kind = ast.Mutation
+	Subscription Kind = ast.Subscription
+)
+
+// Operation is a parsed operation: its type and the shape of its answer.
+type Operation struct {
+	Kind  Kind
+	shape *shape
+}
+
+// ErrDocument is the error of a document that cannot be sent: it does not
+// parse, or it does not hold the operation named.
+var ErrDocument = errors.New("the GraphQL document")
+
+// Schema reads documents against one schema and keeps the operations it
+// has read. Safe for concurrent use.
+type Schema struct {
+	s     *ast.Schema
+	mu    sync.Mutex
+	cache map[opKey]*Operation
+}
+
+type opKey struct{ query, name string }
+
+// maxCached bounds the operations a Schema keeps: the SDK's and a program's
+// own are a few dozen; a program that builds documents on the fly gets its
+// later ones read anew on each call.
+const maxCached = 512
+
+// NewSchema loads a schema in SDL.
+func NewSchema(sdl string) (*Schema, error) {
+	s, err := validator.LoadSchema(validator.Prelude, &ast.Source{Name: "schema.graphql", Input: sdl})
+	if err != nil {
+		return nil, err
+	}
+	return &Schema{s: s, cache: map[opKey]*Operation{}}, nil
+}
+
+// Operation parses query (with gqlparser's parser, without validating it
+// against the schema: a program may select what the schema lacks) and
+// returns the operation named name (or its only one, for ""). The error
+// wraps ErrDocument.
+func (s *Schema) Operation(query, name string) (*Operation, error) {
+	k := opKey{query, name}
+	s.mu.Lock()
+	op, ok := s.cache[k]
+	s.mu.Unlock()
+	if ok {
+		return op, nil
+	}
+	op, err := s.read(query, name)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.cache) < maxCached {
+		s.cache[k] = op
+	}
+	s.mu.Unlock()
+	return op, nil
+}
 
 // Errors is the errors[] of an answer that passed the check.
 type Errors []Entry

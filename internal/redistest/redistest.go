@@ -131,8 +131,29 @@ func (s *Server) Stop() error {
 	return s.stopLocked("SHUTDOWN", "SAVE")
 }
 
+// Kill stops the server as a crash of a Redis without persistence does: it
+// exits without saving (SHUTDOWN NOSAVE), and the data an earlier Stop
+// saved is deleted, so that Restart brings it back empty. Kill may be
+// called from any goroutine.
+//
+// Failure modes: the server is not running; it does not exit within 20 s
+// (it is then killed, and the error says so); the saved data cannot be
+// deleted.
+func (s *Server) Kill() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return errors.New("redistest: Kill: the server is not running")
+	}
+	err := s.stopLocked("SHUTDOWN", "NOSAVE")
+	if rmErr := os.Remove(filepath.Join(s.dir, "dump.rdb")); rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
+		return errors.Join(err, fmt.Errorf("redistest: Kill: %w", rmErr))
+	}
+	return err
+}
+
 // Restart starts the server again on the same socket, with the data Stop
-// saved, and returns once it answers PING. It may be called from any
+// saved (none after Kill), and returns once it answers PING. It may be called from any
 // goroutine.
 //
 // Failure modes: the server is running already; it does not start or

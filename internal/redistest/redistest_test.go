@@ -56,6 +56,27 @@ func TestStopRestartKeepsData(t *testing.T) {
 	assert.Error(t, s.Restart(), "Restart of a running server is refused")
 }
 
+// TestKillRestartsEmpty: after Kill, Restart brings the server back
+// without its data, even data an earlier Stop saved.
+func TestKillRestartsEmpty(t *testing.T) {
+	s := Start(t)
+	_, err := s.do(time.Second, "SET", "saved", "v")
+	require.NoError(t, err)
+	require.NoError(t, s.Stop())
+	require.NoError(t, s.Restart())
+	_, err = s.do(time.Second, "SET", "unsaved", "v")
+	require.NoError(t, err)
+
+	require.NoError(t, s.Kill())
+	assert.Error(t, s.Kill(), "a second Kill reports the server is not running")
+	require.NoError(t, s.Restart())
+	for _, k := range []string{"saved", "unsaved"} {
+		reply, err := s.do(time.Second, "EXISTS", k)
+		require.NoError(t, err)
+		assert.Equal(t, ":0", reply, "%s is gone", k)
+	}
+}
+
 // TestCleanupStopsTheServer: when the test ends the process is gone and its
 // directory removed.
 func TestCleanupStopsTheServer(t *testing.T) {
