@@ -92,7 +92,9 @@ func (s *callInfoSink) record(attempt int, resp *http.Response, r redactor) {
 
 // RateLimit is what Quiltt said of its rate budget in the Ratelimit-Limit,
 // Ratelimit-Remaining and Ratelimit-Reset headers of an answer. Its zero
-// value means the answer carried none of them.
+// value means the answer carried none of them. Quiltt documents
+// Ratelimit-Reset as Unix seconds; a value below 1,000,000,000 is read as
+// delta seconds (the IETF draft's form), an assumption.
 type RateLimit struct {
 	Limit     int       // requests allowed in the current window
 	Remaining int       // requests left in the current window

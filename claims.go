@@ -83,7 +83,9 @@ type ClaimStore interface {
 	// claimed the event since (the callback did succeed: forgetting that
 	// would run it again on the next delivery). It does nothing (and
 	// returns nil) when another delivery holds a live lease on the event or
-	// it is already done.
+	// it is already done. A callback that succeeded runs again when its
+	// Done never lands: the store cannot answer until the lease ends, or
+	// the replica dies (killed, crashed) between the callback and Done.
 	Done(ctx context.Context, c Claim, retain time.Duration) error
 	// Release gives the lease up so that the next delivery can claim the
 	// event. It does nothing (and returns nil) when c's lease is no longer

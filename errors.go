@@ -122,12 +122,14 @@ type Error struct {
 	Instruction      string // Quiltt's hint on what to do, when given
 	ErrorID          string // errorId or error_id: quote it to Quiltt support
 	DocumentationURL string // extensions.documentationUrl of a GraphQL answer's first error, when given
-	RequestID        string // the X-Request-Id response header, when present
+	RequestID        string // the X-Request-Id response header, when present (an assumption: no Quiltt document names it); credentials redacted
 
 	// RateLimit holds the Ratelimit-* headers of the answer.
 	RateLimit RateLimit
 	// RetryAfter is the wait the server asked for (Retry-After, else the
-	// time until Ratelimit-Reset), zero when it asked for none.
+	// time until Ratelimit-Reset), zero when it asked for none. Quiltt
+	// documents no Retry-After; reading it (delta seconds or an HTTP date,
+	// as HTTP defines it) is an assumption.
 	RetryAfter time.Duration
 	// Validation holds field errors of a 422 answer: {"field":["problem"]}.
 	Validation map[string][]string

@@ -44,8 +44,8 @@ func hostileAnswers() map[string][]byte {
 	tax := func(member string) []byte {
 		return list(quiltt.MaxAccountsPerAnswer, strings.Replace(answerAccount+`}`, `"taxonomy":["ASSET"]`, `"taxonomy":[`+repeat(member+",", per)+`]`, 1))
 	}
-	// data{accounts[{metadata: 3 levels, then as deep as encoding/json goes.
-	nested := strings.Repeat("[", 10000-3) + strings.Repeat("]", 10000-3)
+	// {data{accounts[{metadata: 4 levels, then as deep as encoding/json goes.
+	nested := strings.Repeat("[", 10000-4) + strings.Repeat("]", 10000-4)
 	errorsList := func(entry string) []byte {
 		return []byte(`{"data":null,"errors":[` + strings.TrimSuffix(strings.Repeat(entry+",", quiltt.MaxAccountsPerAnswer), ",") + `]}`)
 	}

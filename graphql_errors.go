@@ -20,7 +20,10 @@ type GraphQLError struct {
 	// list indexes are written in decimal.
 	Path []string
 	// Code, ErrorID, Instruction and DocumentationURL come from the entry's
-	// extensions, when Quiltt sends them.
+	// extensions, when Quiltt sends them: code, errorId, instruction and
+	// documentationUrl, the keys Quiltt's own client reads. ErrorID also
+	// takes error_id, an assumption (the spelling of the REST error's
+	// JS type; no Quiltt document shows it in a GraphQL error).
 	Code             string
 	ErrorID          string
 	Instruction      string
@@ -59,7 +62,10 @@ func (g *GraphQLError) redact(r redactor) {
 // ErrForbidden, NOT_FOUND → ErrNotFound, BAD_USER_INPUT,
 // GRAPHQL_VALIDATION_FAILED, GRAPHQL_PARSE_FAILED and BAD_REQUEST →
 // ErrBadRequest, RATE_LIMITED and TOO_MANY_REQUESTS → ErrRateLimited,
-// INTERNAL_SERVER_ERROR → ErrServer.
+// INTERNAL_SERVER_ERROR → ErrServer. Quiltt documents UNAUTHENTICATED,
+// BAD_USER_INPUT and INTERNAL_SERVER_ERROR; the other codes are an
+// assumption (common GraphQL servers' codes), matched in case Quiltt
+// sends them.
 type QueryError struct {
 	Op          string
 	Errors      []GraphQLError

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/quiltt-go/quiltt/internal/retry"
@@ -27,6 +28,11 @@ const maxAccountIDLen = 256
 // refresh (202, or any other 2xx); the new balance arrives later, as a
 // balance.created webhook with source REFRESH and as the account's balance
 // over GraphQL (see RefreshAndWait).
+//
+// Quiltt's OpenAPI also lists ProcessorTokenBasicAuth (Basic credentials
+// of a processor token, for Quiltt's processor partners) as a way to
+// authenticate this call. The SDK sends the API key as a Bearer token only:
+// a client built for a processor token has no call of this SDK to make.
 //
 // Each refresh is billable and Quiltt has no idempotency key, so the request
 // is retried only where Quiltt cannot have acted on it: the connection was
@@ -131,7 +137,10 @@ func checkID(id string, sentinel error) error {
 		return fmt.Errorf("%w: holds a slash", sentinel)
 	}
 	for _, r := range id {
-		if r <= ' ' || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029' || r == '\u00a0' {
+		// unicode.IsSpace covers every Unicode space (U+0085, U+00A0,
+		// U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000);
+		// the control characters are C0, DEL and C1.
+		if r <= ' ' || (r >= 0x7f && r <= 0x9f) || unicode.IsSpace(r) {
 			return fmt.Errorf("%w: holds whitespace or control characters", sentinel)
 		}
 	}

@@ -69,7 +69,9 @@ var strictBase64 = base64.StdEncoding.Strict()
 // matches. Signatures are compared in constant time.
 //
 // A Quiltt-Signature header may hold several signatures, separated by commas
-// or spaces, or be repeated (up to 8 signatures in all): every one must be
+// or spaces, or be repeated (up to 8 signatures in all; an assumption: no
+// Quiltt document shows more than one, but a sender rotating its secret
+// may sign twice): every one must be
 // well-formed base64 of 32 bytes, and the delivery is genuine when any one of
 // them matches. Header keys are looked up in canonical form, as net/http
 // stores them (build a header by hand with http.Header.Set). To accept

@@ -58,7 +58,8 @@ func NewWebhookHandlerWithLogger(secret string, fn func(context.Context, Event) 
 // 500: set Verifier and Handle at least.
 //
 // For each request it answers, with a short plain-text reason in the body
-// (what Quiltt's delivery log shows a person):
+// (for a person reading Quiltt's delivery log, an assumption: no Quiltt
+// document says what that log shows of an answer):
 //   - 405 Method Not Allowed (with Allow: POST) to any method but POST;
 //   - 413 Request Entity Too Large to a body over MaxBodyBytes;
 //   - 400 Bad Request to a body that cannot be read ("could not read the
@@ -129,8 +130,9 @@ type WebhookHandler struct {
 	// Feed, when set, receives the balance of every balance.created
 	// event of each verified delivery, before Handle runs and whatever it
 	// returns (the balance is real either way), so that the clients
-	// waiting on the same feed (WithBalanceFeed) return it. A feed that
-	// fails is logged and never fails the delivery.
+	// waiting on the same feed (WithBalanceFeed) return it. Each publish
+	// gets at most 5 s; a feed that fails is logged and never fails the
+	// delivery.
 	Feed BalanceFeed
 
 	piecesLogged sync.Once // the record of the pieces in use

@@ -2,6 +2,8 @@ package quilttest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -35,7 +37,9 @@ func SignWebhook(body []byte, secret string, t time.Time) http.Header {
 // quiltt.ParseWebhook and Event.Balance accept:
 //
 //   - p.ID "": the default profile (DefaultProfileID, DefaultProfileUUID);
-//     p.UUID "" answers null;
+//   - p.UUID "": a UUID derived from p.ID, the same for every body of that
+//     ID (Quiltt's OpenAPI requires the event's profile.uuid: every
+//     Profile has one);
 //   - at zero: the current time;
 //   - b.ID "": a new "bal_…" ID;
 //   - b.AccountID "": CheckingAccountID, the seeded checking account;
@@ -93,7 +97,7 @@ type event struct {
 
 type eventProfile struct {
 	ID       string          `json:"id"`
-	UUID     any             `json:"uuid"`
+	UUID     string          `json:"uuid"` // never null: the OpenAPI requires it
 	Metadata json.RawMessage `json:"metadata"`
 }
 
@@ -121,7 +125,7 @@ func balanceCreatedBody(p Profile, b quiltt.Balance, at time.Time) []byte {
 			ID:      "evt_" + randomBase62(22),
 			At:      at.UTC().Format(time.RFC3339),
 			Type:    "balance.created",
-			Profile: eventProfile{ID: p.ID, UUID: nullString(p.UUID), Metadata: clone(p.Metadata)},
+			Profile: eventProfile{ID: p.ID, UUID: profileUUID(p), Metadata: clone(p.Metadata)},
 			Record: balanceRecord{
 				ID: b.ID, AccountID: b.AccountID, At: b.At.UTC().Format(time.RFC3339), Source: string(b.Source),
 				Available: amount(b.Available), Current: amount(b.Current), Limit: amount(b.Limit),
@@ -212,4 +216,18 @@ func redactURL(rawURL string) string {
 		return "[unparseable URL]"
 	}
 	return u.Redacted()
+}
+
+// profileUUID is p's UUID, or, when p has none, one derived from its ID
+// (the first 16 bytes of its SHA-256, marked as a version 8 UUID): an
+// event's profile.uuid is never null.
+func profileUUID(p Profile) string {
+	if p.UUID != "" {
+		return p.UUID
+	}
+	h := sha256.Sum256([]byte("quilttest profile " + p.ID))
+	h[6] = h[6]&0x0f | 0x80 // version 8: custom
+	h[8] = h[8]&0x3f | 0x80 // RFC 9562 variant
+	x := hex.EncodeToString(h[:16])
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
 }

@@ -102,9 +102,14 @@ func (s *ClaimStore) Claim(ctx context.Context, eventID string, lease time.Durat
 //     last *Error and the context's error. The event may or may not be
 //     marked done (a try whose answer was lost may have marked it); if it
 //     is not, its lease runs out and the next delivery runs the callback
-//     again. An outage that outlasts the lease between a callback's
-//     success and its Done is the one case of a second run, which is why
-//     callbacks should be idempotent where they can.
+//     again.
+//
+// A callback runs a second time in two cases, which is why callbacks
+// should be idempotent where they can: an outage that outlasts the lease
+// between the callback's success and its Done (above), and a replica that
+// dies (killed, crashed, its process or its machine lost) after the
+// callback succeeded but before Done reached Redis: its lease runs out,
+// and the next delivery of the event runs the callback again.
 func (s *ClaimStore) Done(ctx context.Context, c quiltt.Claim, retain time.Duration) error {
 	if err := checkClaim("claim done", c); err != nil {
 		return err

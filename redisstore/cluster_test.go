@@ -3,7 +3,9 @@ package redisstore_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http/httptest"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/quiltt-go/quiltt"
 	"github.com/quiltt-go/quiltt/internal/redistest"
+	"github.com/quiltt-go/quiltt/quilttest"
 )
 
 // clusterEnv is a three-master Redis Cluster, one go-redis ClusterClient
@@ -186,4 +189,54 @@ func TestCluster(t *testing.T) {
 		require.NotNil(t, latest)
 		assert.Equal(t, "bal_cluster", latest.ID)
 	})
+}
+
+// TestClusterFreshBalanceLoop: on the Cluster, the delivery lands in
+// replica A's webhook handler, and the FreshBalance calls of replicas B
+// and C, whose polls are a minute apart (the one that takes the lock
+// refreshes; the other waits on it, or finds the delivered balance in the
+// feed), both return the delivered balance, after one refresh.
+func TestClusterFreshBalanceLoop(t *testing.T) {
+	e := &clusterEnv{cluster: redistest.StartCluster(t)}
+	const secret = "whsec_cluster_loop"
+	feedA := newFeed(t, e.replica(t))
+	hooks := quiltt.NewWebhookHandlerWithLogger(secret, func(context.Context, quiltt.Event) error { return nil }, slog.New(slog.DiscardHandler))
+	hooks.Feed = feedA
+	hooks.Claims = newClaimStore(t, e.replica(t))
+	receiver := httptest.NewServer(hooks)
+	t.Cleanup(receiver.Close)
+	api := quilttest.NewTestServer(t, quilttest.WithRefreshDelay(10*time.Millisecond), quilttest.WithWebhook(receiver.URL, secret))
+	_, err := api.SetBalance(quilttest.CheckingAccountID, quiltt.Balance{At: time.Now().Add(-time.Hour), Source: quiltt.BalanceSourceSync})
+	require.NoError(t, err)
+
+	ctx := testCtx(t)
+	results := make(chan *quiltt.Balance, 2)
+	errs := make(chan error, 2)
+	for range 2 { // replicas B and C
+		rdb := e.replica(t)
+		c, err := quiltt.NewClient(quiltt.WithBaseURL(api.URL()), quiltt.WithAPIKey(api.APIKey()),
+			quiltt.WithRefreshLock(newRefreshLock(t, rdb)), quiltt.WithBalanceFeed(newFeed(t, rdb)),
+			quiltt.WithFreshBalancePolling(time.Minute, time.Minute), quiltt.WithLogger(slog.New(slog.DiscardHandler)))
+		require.NoError(t, err)
+		t.Cleanup(c.CloseIdleConnections)
+		go func() {
+			b, err := c.ForProfile(api.ProfileID()).FreshBalance(ctx, quilttest.CheckingAccountID, 5*time.Minute)
+			results <- b
+			errs <- err
+		}()
+	}
+	var got []string
+	for range 2 {
+		require.NoError(t, <-errs)
+		got = append(got, (<-results).ID)
+	}
+	require.NoError(t, api.WaitRefreshes(ctx, 1))
+	ds := api.Deliveries()
+	require.NotEmpty(t, ds)
+	p, err := quiltt.ParseWebhook(ds[0].Body)
+	require.NoError(t, err)
+	delivered, err := p.Events[0].Balance()
+	require.NoError(t, err)
+	assert.Equal(t, []string{delivered.ID, delivered.ID}, got)
+	assert.Equal(t, 1, api.CompletedRefreshes(), "one refresh")
 }

@@ -28,7 +28,7 @@
 //	limiter, err := redisstore.NewLimiter(rdb, "prod-api-key", 24, 1)
 //	lock, err := redisstore.NewRefreshLock(rdb)
 //	claims, err := redisstore.NewClaimStore(rdb)
-//	feed, err := redisstore.NewBalanceFeed(rdb, 0) // 0: DefaultBalanceTTL
+//	feed, err := redisstore.NewBalanceFeed(rdb) // latest balances, kept DefaultBalanceTTL
 //
 //	client, err := quiltt.NewClient(quiltt.WithAPIKey(apiKey),
 //		quiltt.WithLimiter(limiter), quiltt.WithRefreshLock(lock), quiltt.WithBalanceFeed(feed))

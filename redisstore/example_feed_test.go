@@ -18,7 +18,7 @@ import (
 func ExampleNewBalanceFeed() {
 	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"}) // or redis.NewClusterClient
 	defer rdb.Close()
-	feed, err := redisstore.NewBalanceFeed(rdb, 0) // each account's latest balance, kept DefaultBalanceTTL
+	feed, err := redisstore.NewBalanceFeed(rdb) // each account's latest balance, kept DefaultBalanceTTL
 	if err != nil {
 		log.Fatal(err)
 	}

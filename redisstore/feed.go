@@ -14,7 +14,7 @@ import (
 )
 
 // DefaultBalanceTTL is how long a BalanceFeed keeps an account's latest
-// balance in Redis when NewBalanceFeed is given no other TTL: an hour,
+// balance in Redis unless WithBalanceTTL says otherwise: an hour,
 // longer than the maxAge a payment gives FreshBalance, and no longer.
 const DefaultBalanceTTL = time.Hour
 
@@ -50,15 +50,15 @@ type BalanceFeed struct {
 var _ quiltt.BalanceFeed = (*BalanceFeed)(nil)
 
 // NewBalanceFeed returns the feed on rdb, keeping each account's latest
-// balance for ttl (0 means DefaultBalanceTTL). Every replica, and every
-// webhook handler, must use the same Redis and prefix.
+// balance for DefaultBalanceTTL (WithBalanceTTL sets another). Every
+// replica, and every webhook handler, must use the same Redis and prefix.
 //
-// Options: WithPrefix.
+// Options: WithPrefix, WithBalanceTTL.
 //
-// Failure modes: NewBalanceFeed fails when rdb is nil or a *redis.Ring,
-// ttl is negative or under a second, or an option is invalid or is
-// WithFallback. See the methods for the failures at run time.
-func NewBalanceFeed(rdb redis.UniversalClient, ttl time.Duration, opts ...Option) (*BalanceFeed, error) {
+// Failure modes: NewBalanceFeed fails when rdb is nil or a *redis.Ring, or
+// an option is invalid or is WithFallback. See the methods for the
+// failures at run time.
+func NewBalanceFeed(rdb redis.UniversalClient, opts ...Option) (*BalanceFeed, error) {
 	c, err := newConfig("NewBalanceFeed", rdb, opts)
 	if err != nil {
 		return nil, err
@@ -66,13 +66,28 @@ func NewBalanceFeed(rdb redis.UniversalClient, ttl time.Duration, opts ...Option
 	if _, ring := rdb.(*redis.Ring); ring {
 		return nil, errors.New("redisstore: NewBalanceFeed: a go-redis Ring does not carry pub/sub between its shards; use a single server, Sentinel or Cluster")
 	}
-	switch {
-	case ttl == 0:
+	ttl := c.balanceTTL
+	if ttl == 0 {
 		ttl = DefaultBalanceTTL
-	case ttl < time.Second:
-		return nil, fmt.Errorf("redisstore: NewBalanceFeed: ttl %v: need at least 1s", ttl)
 	}
 	return &BalanceFeed{rdb: rdb, prefix: c.prefix, ttl: ttl}, nil
+}
+
+// WithBalanceTTL sets how long a BalanceFeed keeps an account's latest
+// balance in Redis after it last changed (DefaultBalanceTTL, an hour, by
+// default): at least the longest maxAge the service gives FreshBalance,
+// and no longer than it needs the balances to sit in Redis.
+//
+// Failure modes: the constructor fails when ttl is under a second, and
+// when the option is given to any constructor but NewBalanceFeed.
+func WithBalanceTTL(ttl time.Duration) Option {
+	return func(c *config) error {
+		if ttl < time.Second {
+			return fmt.Errorf("WithBalanceTTL: %v: need at least 1s", ttl)
+		}
+		c.balanceTTL = ttl
+		return nil
+	}
 }
 
 // Name returns the prefix of the feed's keys and channels: replicas that

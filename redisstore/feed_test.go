@@ -27,7 +27,7 @@ const (
 
 func newFeed(t testing.TB, rdb redis.UniversalClient, opts ...redisstore.Option) *redisstore.BalanceFeed {
 	t.Helper()
-	f, err := redisstore.NewBalanceFeed(rdb, 0, opts...)
+	f, err := redisstore.NewBalanceFeed(rdb, opts...)
 	require.NoError(t, err)
 	return f
 }
@@ -185,15 +185,19 @@ func TestFeedRejects(t *testing.T) {
 	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}})
 	t.Cleanup(func() { _ = ring.Close() })
 	for name, build := range map[string]func() (*redisstore.BalanceFeed, error){
-		"nil client": func() (*redisstore.BalanceFeed, error) { return redisstore.NewBalanceFeed(nil, 0) },
-		"ring":       func() (*redisstore.BalanceFeed, error) { return redisstore.NewBalanceFeed(ring, 0) },
-		"short ttl":  func() (*redisstore.BalanceFeed, error) { return redisstore.NewBalanceFeed(rdb, time.Millisecond) },
-		"negative":   func() (*redisstore.BalanceFeed, error) { return redisstore.NewBalanceFeed(rdb, -time.Hour) },
+		"nil client": func() (*redisstore.BalanceFeed, error) { return redisstore.NewBalanceFeed(nil) },
+		"ring":       func() (*redisstore.BalanceFeed, error) { return redisstore.NewBalanceFeed(ring) },
+		"short ttl": func() (*redisstore.BalanceFeed, error) {
+			return redisstore.NewBalanceFeed(rdb, redisstore.WithBalanceTTL(time.Millisecond))
+		},
+		"negative ttl": func() (*redisstore.BalanceFeed, error) {
+			return redisstore.NewBalanceFeed(rdb, redisstore.WithBalanceTTL(-time.Hour))
+		},
 		"fallback": func() (*redisstore.BalanceFeed, error) {
-			return redisstore.NewBalanceFeed(rdb, 0, redisstore.WithFallback(&countingLimiter{}))
+			return redisstore.NewBalanceFeed(rdb, redisstore.WithFallback(&countingLimiter{}))
 		},
 		"bad prefix": func() (*redisstore.BalanceFeed, error) {
-			return redisstore.NewBalanceFeed(rdb, 0, redisstore.WithPrefix("a{b}"))
+			return redisstore.NewBalanceFeed(rdb, redisstore.WithPrefix("a{b}"))
 		},
 	} {
 		f, err := build()
@@ -246,4 +250,23 @@ func TestFeedRedisDownFallsBack(t *testing.T) {
 	require.Len(t, ds, 1)
 	assert.Equal(t, http.StatusNoContent, ds[0].StatusCode)
 	assert.Equal(t, 1, handled)
+}
+
+// TestFeedBalanceTTL: WithBalanceTTL sets the TTL of the kept balance, and
+// no other constructor takes it.
+func TestFeedBalanceTTL(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := newClient(t, srv)
+	ctx := testCtx(t)
+	f := newFeed(t, rdb, redisstore.WithBalanceTTL(10*time.Minute))
+	require.NoError(t, f.Publish(ctx, feedBalance("bal_ttl", time.Now())))
+	pttl, err := rdb.PTTL(ctx, feedKey).Result()
+	require.NoError(t, err)
+	assert.Greater(t, pttl, 9*time.Minute)
+	assert.LessOrEqual(t, pttl, 10*time.Minute)
+
+	_, err = redisstore.NewRefreshLock(rdb, redisstore.WithBalanceTTL(time.Minute))
+	assert.ErrorContains(t, err, "WithBalanceTTL applies to NewBalanceFeed only")
+	_, err = redisstore.NewClaimStore(rdb, redisstore.WithBalanceTTL(time.Minute))
+	assert.Error(t, err)
 }

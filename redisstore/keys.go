@@ -28,14 +28,15 @@ import (
 //
 // Every script touches one key (KEYS[1] only; checked against a Redis
 // Cluster by the tests), so the keys need no hash tag to work on Redis
-// Cluster: each lands on the slot of its own name. The balance feed's
-// channel deliberately carries no hash tag: its PUBLISH runs inside the
-// script on the key's node, and Redis Cluster forwards it to the node of
-// any subscriber. The refresh lock's
-// key and channel do carry one, the braces around the key, so that Redis
+// Cluster: each lands on the slot of its own name. The refresh lock's key
+// and channel do carry one, the braces around the key, so that Redis
 // Cluster and go-redis's Ring route the release's PUBLISH (inside the
 // script, on the key's node) and the waiters' SUBSCRIBE to the same place;
-// that is why names and key parts never hold braces themselves. Names and prefixes
+// that is why names and key parts never hold braces themselves. The
+// balance feed's channel deliberately carries none: its PUBLISH runs
+// inside the script on the key's node, and Redis Cluster forwards it to
+// the node of any subscriber (a Ring would not: NewBalanceFeed refuses
+// one). Names and prefixes
 // the user gives are checked by checkName; event IDs and lock keys, which
 // come from Quiltt, by keyPart. No key holds a credential: the limiter's
 // name is a label the user chooses (documented on NewLimiter), event IDs and
@@ -71,6 +72,8 @@ const (
 	kindClaim           = "claim"
 	kindRefresh         = "refresh"
 	kindRefreshReleased = "refresh-released"
+	kindBalance         = "balance"
+	kindBalanceCreated  = "balance-created"
 )
 
 func key(prefix, kind, part string) string { return prefix + ":" + kind + ":" + part }
@@ -82,10 +85,10 @@ func refreshChannel(prefix, k string) string {
 	return key(prefix, kindRefreshReleased, "{"+keyPart(k)+"}")
 }
 func balanceKey(prefix, accountID string) string {
-	return prefix + ":balance:{" + keyPart(accountID) + "}"
+	return key(prefix, kindBalance, "{"+keyPart(accountID)+"}")
 }
 func balanceChannel(prefix, accountID string) string {
-	return prefix + ":balance-created:" + keyPart(accountID)
+	return key(prefix, kindBalanceCreated, keyPart(accountID))
 }
 
 // balanceField is the field of a balance key that holds the balance as

@@ -134,7 +134,7 @@ func TestKeysAreInjective(t *testing.T) {
 	assert.Equal(t, "q:claim:evt%3Aclaim%3A1", claimKey("q", "evt:claim:1"))
 	assert.Equal(t, "q:rate:prod%3Aeu%251", rateKey("q", "prod:eu%1"))
 
-	atoms := []string{"q", "claim", "rate", "refresh", "refresh-released", "sha256", "1", "%3A", "%25", "{1}", strings.Repeat("a", 64)}
+	atoms := []string{"q", "claim", "rate", "refresh", "refresh-released", "balance", "balance-created", "sha256", "1", "%3A", "%25", "{1}", strings.Repeat("a", 64)}
 	var parts []string
 	for _, a := range atoms {
 		for _, b := range atoms {
@@ -160,6 +160,8 @@ func TestKeysAreInjective(t *testing.T) {
 			check("claim", prefix, part, claimKey(prefix, part))
 			check("refresh", prefix, part, refreshKey(prefix, part))
 			check("refresh-released", prefix, part, refreshChannel(prefix, part))
+			check("balance", prefix, part, balanceKey(prefix, part))
+			check("balance-created", prefix, part, balanceChannel(prefix, part))
 			if checkName("name", part) == nil {
 				check("rate", prefix, part, rateKey(prefix, part))
 			}

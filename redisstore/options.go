@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/quiltt-go/quiltt"
 	"github.com/quiltt-go/quiltt/internal/nilness"
@@ -11,13 +12,14 @@ import (
 )
 
 // Option configures NewLimiter, NewClaimStore, NewRefreshLock or
-// NewBalanceFeed. The constructor fails with an error, naming the option, when an option's
-// value is invalid or the option does not apply to it.
+// NewBalanceFeed. The constructor fails with an error, naming the option,
+// when an option's value is invalid or the option does not apply to it.
 type Option func(*config) error
 
 type config struct {
-	prefix   string
-	fallback quiltt.Limiter
+	prefix     string
+	fallback   quiltt.Limiter
+	balanceTTL time.Duration // WithBalanceTTL's; 0 for the default
 }
 
 // WithPrefix sets the prefix of every Redis key and channel the value uses
@@ -77,6 +79,9 @@ func newConfig(what string, rdb redis.UniversalClient, opts []Option) (*config, 
 	}
 	if c.fallback != nil && what != "NewLimiter" {
 		return nil, fmt.Errorf("redisstore: %s: WithFallback applies to NewLimiter only", what)
+	}
+	if c.balanceTTL != 0 && what != "NewBalanceFeed" {
+		return nil, fmt.Errorf("redisstore: %s: WithBalanceTTL applies to NewBalanceFeed only", what)
 	}
 	return c, nil
 }

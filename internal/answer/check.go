@@ -80,11 +80,13 @@ func checkAnswer(raw []byte, data *shape) (answerLayout, error) {
 	var seenErrors bool
 	err := c.sc.Members(func(start, end int, escaped bool) error {
 		c.sc.SkipSpace()
-		// Each member is read on its own: data and errors[] are decoded on
-		// their own, and the rest is only skipped.
+		// Each member is read on its own: errors[] is decoded on its own,
+		// data inside the object genqlient's decoder reads ({"data":…}:
+		// one level deep), and the rest is only skipped.
 		c.sc.Depth = 0
 		switch keyIndex(raw, start, end, escaped, topKeys, 0) {
 		case 0: // data
+			c.sc.Depth = 1
 			if l.hasData {
 				return &answerProblem{"data appears twice"}
 			}
@@ -164,13 +166,13 @@ type answerChecker struct {
 // so that the rest of the answer can still be read; when run is false it
 // only skips.
 func (c *answerChecker) checked(run bool, check func() error) error {
-	start := c.sc.Pos
+	start, depth := c.sc.Pos, c.sc.Depth
 	if run {
 		err := check()
 		if _, ok := err.(*answerProblem); !ok {
 			return err
 		}
-		c.sc.Pos, c.sc.Depth, c.path, c.nullable, c.starts, c.open = start, 0, c.path[:0], c.nullable[:0], c.starts[:0], c.open[:0]
+		c.sc.Pos, c.sc.Depth, c.path, c.nullable, c.starts, c.open = start, depth, c.path[:0], c.nullable[:0], c.starts[:0], c.open[:0]
 		if serr := c.sc.Skip(); serr != nil {
 			return serr
 		}

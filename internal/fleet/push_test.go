@@ -72,7 +72,7 @@ func newPushReplicas(t *testing.T, e *env) []pushReplica {
 	out := make([]pushReplica, pushReplicas)
 	for i := range out {
 		rdb := newRedis(t, e.redis)
-		feed, err := redisstore.NewBalanceFeed(rdb, 0)
+		feed, err := redisstore.NewBalanceFeed(rdb)
 		require.NoError(t, err)
 		claims, err := redisstore.NewClaimStore(rdb)
 		require.NoError(t, err)
