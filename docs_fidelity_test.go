@@ -52,19 +52,20 @@ func packageDocs(t *testing.T, dir string) map[string]string {
 func TestDocsSayWhatQuilttDocuments(t *testing.T) {
 	root := packageDocs(t, ".")
 	for name, says := range map[string][]string{
-		"Client.RefreshBalance":      {"ProcessorTokenBasicAuth"},
-		"Client.IssueSessionToken":   {"answers 429", "ErrRateLimited for 429", "ErrForbidden for 403 (the Environment", "assumption"},
-		"Session":                    {"carry only token"},
-		"SessionParams":              {"ProfileUpdateRequest", "UserID together with UUID"},
-		"QueryError":                 {"assumption"},
-		"WebhookHandler":             {"assumption"},
-		"VerifyWebhook":              {"assumption"},
-		"RateLimit":                  {"assumption"},
-		"ClaimStore":                 {"dies"},
-		"ProfileAddress":             {"Profile"},
-		"redisstore:ClaimStore.Done": {"dies", "before Done"},
-		"redisstore:Limiter":         {"comes back without its data"},
-		"quilttest:":                 {"X-Request-Id", "assumption", "GET {auth}/v1/users/session", "alpha-3", "429"},
+		"Client.RefreshBalance":         {"ProcessorTokenBasicAuth"},
+		"Client.IntrospectSessionToken": {"GET {auth}/v1/users/session"},
+		"Client.IssueSessionToken":      {"answers 429", "ErrRateLimited for 429", "ErrForbidden for 403 (the Environment", "assumption"},
+		"Session":                       {"carry only token"},
+		"SessionParams":                 {"ProfileUpdateRequest", "UserID together with UUID"},
+		"QueryError":                    {"assumption"},
+		"WebhookHandler":                {"assumption"},
+		"VerifyWebhook":                 {"assumption"},
+		"RateLimit":                     {"assumption"},
+		"ClaimStore":                    {"dies"},
+		"ProfileAddress":                {"Profile"},
+		"redisstore:ClaimStore.Done":    {"dies", "before Done"},
+		"redisstore:Limiter":            {"comes back without its data"},
+		"quilttest:":                    {"X-Request-Id", "assumption", "GET {auth}/v1/users/session", "alpha-3", "429"},
 	} {
 		docs, key := root, name
 		if pkg, rest, ok := strings.Cut(name, ":"); ok {
