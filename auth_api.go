@@ -162,6 +162,10 @@ func (c *Client) RevokeSessionToken(ctx context.Context, token string) error {
 // with token as the Bearer credential. It returns the token's Session
 // (200): its Profile, environment and expiry. Like RevokeSessionToken it
 // needs no credential of the client's own, and it is retried as reads are.
+// It is the SDK's check of a token: Quiltt's other check, GET
+// {auth}/v1/users/session, answers only 200 or 401, which this call
+// answers too (nil, or ErrUnauthorized), with the session besides, so the
+// SDK offers no call of its own for it.
 //
 // Failure modes:
 //   - an error wrapping ErrInvalidSessionToken, without a request, when

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"reflect"
 	"time"
+
+	"github.com/quiltt-go/quiltt/internal/nilness"
 )
 
 // Observer sees the work of a Client (WithObserver) and of a WebhookHandler
@@ -188,22 +189,10 @@ type WebhookResult struct {
 // pointer, map, func, channel or slice of a type that implements it.
 func WithObserver(o Observer) Option {
 	return func(c *config) error {
-		if isNil(o) {
+		if nilness.Nil(o) {
 			return errors.New("quiltt: WithObserver: nil Observer")
 		}
 		c.observer = o
 		return nil
 	}
-}
-
-// isNil reports whether v is nil or a typed nil of a kind that can be one.
-func isNil(v any) bool {
-	if v == nil {
-		return true
-	}
-	switch rv := reflect.ValueOf(v); rv.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Chan, reflect.Slice, reflect.Interface:
-		return rv.IsNil()
-	}
-	return false
 }

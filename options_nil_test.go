@@ -2,6 +2,7 @@ package quiltt_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -48,4 +49,24 @@ func TestInterfaceOptionsRefuseTypedNil(t *testing.T) {
 		quiltt.WithLimiter(limiterFunc(func(context.Context) error { return nil })))
 	require.NoError(t, err, "non-nil values are taken")
 	require.NotNil(t, c)
+}
+
+// A WebhookHandler whose Claims field holds a nil pointer answers 500
+// (misconfigured) instead of panicking; nil itself is fine. (A nil-pointer
+// Feed counts as none: TestWebhookHandlerNilPointerFeed.)
+func TestWebhookHandlerRefusesTypedNilFields(t *testing.T) {
+	body := []byte(`{"id":"evt_1","at":"2026-01-02T05:42:41Z","type":"balance.created","profile":{"id":"p_1"},"record":{},"metadata":{}}`)
+	for name, set := range map[string]func(h *quiltt.WebhookHandler){
+		"Claims": func(h *quiltt.WebhookHandler) { h.Claims = (*quiltt.MemoryClaimStore)(nil) },
+	} {
+		rec := &eventRecorder{}
+		h, sink := testHandler(t, rec)
+		set(h)
+		w := deliver(h, http.MethodPost, body, signedHeader(testSecret, testNow.Unix(), body))
+		assert.Equal(t, http.StatusInternalServerError, w.Code, name)
+		assert.Contains(t, sink.only(t).Attrs["error"], "nil pointer", name)
+	}
+	h, _ := testHandler(t, &eventRecorder{})
+	w := deliver(h, http.MethodPost, body, signedHeader(testSecret, testNow.Unix(), body))
+	assert.Equal(t, http.StatusNoContent, w.Code, "nil fields are fine")
 }

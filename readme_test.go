@@ -168,3 +168,33 @@ func TestExamplesDocumentTheirURLVariables(t *testing.T) {
 		}
 	}
 }
+
+// The README sets a webhook handler's fields only on the *WebhookHandler
+// that NewWebhookHandlerWithLogger returns (NewWebhookHandler returns an
+// http.Handler, which has none), and shows that construction.
+func TestReadmeSetsHandlerFieldsOnTheStruct(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	assign := regexp.MustCompile(`(\w+)\s*:?=\s*quiltt\.(NewWebhookHandler|NewWebhookHandlerWithLogger)\(`)
+	shown := false
+	for _, part := range strings.Split(string(readme), "```go\n")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		for _, m := range assign.FindAllStringSubmatch(block, -1) {
+			setsField := regexp.MustCompile(`\b` + m[1] + `\.[A-Z]\w*\s*(,\s*\w+\s*)?=`).MatchString(block)
+			if m[2] == "NewWebhookHandler" {
+				assert.False(t, setsField, "README sets a field of %s, an http.Handler from NewWebhookHandler", m[1])
+			} else if setsField {
+				shown = true
+			}
+		}
+	}
+	assert.True(t, shown, "README shows a handler from NewWebhookHandlerWithLogger with a field set")
+
+	// Prose that sends the reader to the fields of "the returned
+	// *WebhookHandler" names the constructor that returns one.
+	for _, sentence := range strings.Split(strings.Join(strings.Fields(string(readme)), " "), ". ") {
+		if strings.Contains(sentence, "returned `*WebhookHandler`") {
+			assert.Contains(t, sentence, "NewWebhookHandlerWithLogger", "README: %q", sentence)
+		}
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/quiltt-go/quiltt/internal/nilness"
 )
 
 // DefaultWebhookMaxBody is the largest webhook body a handler reads when no
@@ -108,7 +110,8 @@ type WebhookHandler struct {
 	MaxBodyBytes int64
 	// Claims de-duplicates events by claim; nil calls Handle for every
 	// event. A MemoryClaimStore serves one process; a store shared by every
-	// replica (package redisstore) serves a fleet.
+	// replica (package redisstore) serves a fleet. A nil pointer here (a
+	// nil *redisstore.ClaimStore) answers every delivery 500.
 	Claims ClaimStore
 	// ClaimLease is, with Claims set, how long a claim lasts while Handle
 	// runs, and Handle's deadline; zero or negative means
@@ -175,6 +178,14 @@ func (h *WebhookHandler) serve(w http.ResponseWriter, r *http.Request) {
 	if h.Verifier == nil || h.Handle == nil {
 		h.answer(w, r, http.StatusInternalServerError, reasonMisconfigured, slog.LevelError, msgMisconfigured,
 			errors.New("quiltt: WebhookHandler needs a Verifier (a non-empty secret) and a Handle func"))
+		return
+	}
+	if typedNil(h.Claims) {
+		// A nil pointer as the ClaimStore would panic at its first call,
+		// and taking it for no store would run every redelivery again;
+		// nil itself (no de-duplication) is a choice.
+		h.answer(w, r, http.StatusInternalServerError, reasonMisconfigured, slog.LevelError, msgMisconfigured,
+			errors.New("quiltt: WebhookHandler: Claims holds a nil pointer"))
 		return
 	}
 	limit := h.MaxBodyBytes
@@ -322,3 +333,7 @@ func verifyReason(err error) string {
 	}
 	return "delivery could not be verified"
 }
+
+// typedNil reports whether v is an interface value holding a nil pointer
+// (or map, func, …): not nil itself, but unusable.
+func typedNil(v any) bool { return v != nil && nilness.Nil(v) }

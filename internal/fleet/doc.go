@@ -23,10 +23,10 @@
 //     refresh's balance.created to one of the handlers (round robin): one
 //     refresh, at most 2 GraphQL reads, and every call back within 50 ms
 //     (p99) of the delivery reaching the handler; then 50 warm calls, served
-//     by the feed, read nothing. The cold round runs three times, each on
+//     by the feed, read nothing. The cold round runs five times, each on
 //     an account of its own: every round must meet the refresh and read
 //     targets, and the wake-up figure is the median round's p99, so that one
-//     round a loaded machine stalled does not decide it alone.
+//     or two rounds a loaded machine stalled do not decide it alone.
 //
 // TestFleetLimiterAfterEmptyRedisRestart runs beside it, on a Redis and a
 // fake of its own: 4 replicas sharing one redisstore.Limiter reserve 80

@@ -31,9 +31,10 @@ const (
 	pushSecret   = "whsec_fleet_push"
 	// pushRounds is how many times the cold round runs, each on an account
 	// of its own: the wake-up figure is the median round's p99, so that
-	// one round that a loaded machine's scheduler stalled does not decide
-	// it, while every round's reads and refreshes must meet their targets.
-	pushRounds = 3
+	// one or two rounds that a loaded machine's scheduler stalled do not
+	// decide it, while every round's reads and refreshes must meet their
+	// targets. A round takes a fraction of a second.
+	pushRounds = 5
 )
 
 // pushFigures is what the push phase measured.
