@@ -21,7 +21,7 @@ import (
 )
 
 // Version is the SDK's version, sent in the User-Agent header.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // Client talks to the Quiltt API. Build one with NewClient and share it: it
 // is immutable, safe for concurrent use, and starts no goroutine of its own.
