@@ -41,6 +41,9 @@ var targets = map[string]float64{
 	// (HMAC + json.Unmarshal) and under 0.75× of stripe-go's ConstructEvent.
 	"github.com/quiltt-go/quiltt.BenchmarkVerifyAndParseWebhook":                                  1.5,
 	"github.com/quiltt-go/quiltt/internal/benchcmp/stripe.BenchmarkVerifyAndParseWebhookVsStripe": 0.75,
+	// Issue 18: Accounts through genqlient's client over the pipeline, with
+	// the answer check, within 1.1× of a hand-written request and decode.
+	"github.com/quiltt-go/quiltt.BenchmarkAccounts": 1.1,
 	// Issue 20: Accounts observed by otelquiltt on OpenTelemetry's no-op
 	// providers within 1.05× of no observer, on its SDK recording within 1.3×.
 	"github.com/quiltt-go/quiltt/otelquiltt.BenchmarkAccountsObserved/noop": 1.05,

@@ -26,7 +26,7 @@ BenchmarkRefresh-2    	 1	  4100000000 ns/op	 0 429s	 1.025 x-ideal
 	require.NoError(t, run(strings.NewReader(in), &out))
 	got := out.String()
 	assert.Contains(t, got, "Test CPU")
-	assert.Contains(t, got, "| `BenchmarkAccounts` | 1200 | 300 | 40 | 1000 | 30 | 1.20× |  |  |")
+	assert.Contains(t, got, "| `BenchmarkAccounts` | 1200 | 300 | 40 | 1000 | 30 | 1.20× | ≤ 1.10×: MISSED |  |")
 	assert.NotContains(t, got, "| `BenchmarkAccountsBaseline`", "a baseline shows on its benchmark's row")
 	assert.Contains(t, got, "| `quilttest.BenchmarkRefresh` | 4100000000 |  |  |  |  |  |  | 0 429s, 1.025 x-ideal |")
 	assert.NotContains(t, got, "Against other libraries", "no comparison on the input")
