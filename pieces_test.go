@@ -1,7 +1,6 @@
 package quiltt_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -46,8 +45,8 @@ func piecesRecords(t *testing.T, out string, msg string) []string {
 }
 
 // jsonLogger writes records without their time to a buffer.
-func jsonLogger() (*slog.Logger, *syncBuf) {
-	var buf syncBuf
+func jsonLogger() (*slog.Logger, *logBuffer) {
+	var buf logBuffer
 	return slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug,
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 			if a.Key == slog.TimeKey {
@@ -55,23 +54,6 @@ func jsonLogger() (*slog.Logger, *syncBuf) {
 			}
 			return a
 		}})), &buf
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // NewClient logs once which limiter and refresh lock it uses, by kind and
