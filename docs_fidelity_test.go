@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// packageDocs returns the doc comments of dir's package: "" for the
-// package, "Name" for a type or func, "Type.Method" for a method.
-func packageDocs(t *testing.T, dir string) map[string]string {
+// parsePackageDoc reads the doc of dir's package from its non-test files,
+// as pkg.go.dev would show it under importPath.
+func parsePackageDoc(t *testing.T, dir, importPath string) *doc.Package {
 	t.Helper()
 	fset := token.NewFileSet()
 	paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
@@ -29,8 +29,17 @@ func packageDocs(t *testing.T, dir string) map[string]string {
 		require.NoError(t, err)
 		files = append(files, f)
 	}
-	pkg, err := doc.NewFromFiles(fset, files, "example.com/"+dir)
+	require.NotEmpty(t, files)
+	pkg, err := doc.NewFromFiles(fset, files, importPath)
 	require.NoError(t, err)
+	return pkg
+}
+
+// packageDocs returns the doc comments of dir's package: "" for the
+// package, "Name" for a type or func, "Type.Method" for a method.
+func packageDocs(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	pkg := parsePackageDoc(t, dir, "example.com/"+dir)
 	docs := map[string]string{"": pkg.Doc}
 	for _, f := range pkg.Funcs {
 		docs[f.Name] = f.Doc

@@ -3,15 +3,11 @@ package quiltt_test
 import (
 	"go/ast"
 	"go/doc"
-	"go/parser"
-	"go/token"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // TestEveryExportedNameIsDocumented checks the rule of the project's style:
@@ -24,21 +20,7 @@ func TestEveryExportedNameIsDocumented(t *testing.T) {
 			continue
 		}
 		t.Run(dir, func(t *testing.T) {
-			fset := token.NewFileSet()
-			paths, err := filepath.Glob(filepath.Join(dir, "*.go"))
-			require.NoError(t, err)
-			var files []*ast.File
-			for _, p := range paths {
-				if strings.HasSuffix(p, "_test.go") {
-					continue
-				}
-				f, err := parser.ParseFile(fset, p, nil, parser.ParseComments)
-				require.NoError(t, err)
-				files = append(files, f)
-			}
-			require.NotEmpty(t, files)
-			pkg, err := doc.NewFromFiles(fset, files, "github.com/quiltt-go/quiltt/"+dir)
-			require.NoError(t, err)
+			pkg := parsePackageDoc(t, dir, "github.com/quiltt-go/quiltt/"+dir)
 			assert.NotEmpty(t, pkg.Doc, "package doc")
 
 			checkValues := func(values []*doc.Value) {
