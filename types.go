@@ -335,19 +335,3 @@ func (e Event) ProfileRecord() (*ProfileRecord, error) {
 	p.Metadata = nullToNil(p.Metadata)
 	return p, nil
 }
-
-// decodeTyped decodes e's record into v for the accessor named method,
-// when e is an event of resource, and checks that the id it decoded is
-// set.
-func decodeTyped(e Event, resource, method, what string, v any, id *string) error {
-	if e.Type.Resource() != resource {
-		return fmt.Errorf("%w: %s of a %q event", ErrWebhookEventType, method, e.Type)
-	}
-	if err := decodeRecord(e, v); err != nil {
-		return err
-	}
-	if *id == "" {
-		return fmt.Errorf("%w: event %s: %s record has no id", ErrWebhookPayload, e.ID, what)
-	}
-	return nil
-}

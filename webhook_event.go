@@ -273,15 +273,9 @@ func (e Event) Balance() (*Balance, error) {
 //     or whose fields have the wrong JSON types: an error wrapping
 //     ErrWebhookPayload.
 func (e Event) Account() (*AccountRecord, error) {
-	if e.Type.Resource() != "account" {
-		return nil, fmt.Errorf("%w: Account of a %q event", ErrWebhookEventType, e.Type)
-	}
 	a := &AccountRecord{}
-	if err := decodeRecord(e, a); err != nil {
+	if err := decodeTyped(e, "account", "Account", "account", a, &a.ID); err != nil {
 		return nil, err
-	}
-	if a.ID == "" {
-		return nil, fmt.Errorf("%w: event %s: account record has no id", ErrWebhookPayload, e.ID)
 	}
 	a.Metadata = nullToNil(a.Metadata)
 	return a, nil
@@ -298,18 +292,28 @@ func (e Event) Account() (*AccountRecord, error) {
 //     or whose fields have the wrong JSON types: an error wrapping
 //     ErrWebhookPayload.
 func (e Event) Connection() (*ConnectionRecord, error) {
-	if e.Type.Resource() != "connection" {
-		return nil, fmt.Errorf("%w: Connection of a %q event", ErrWebhookEventType, e.Type)
-	}
 	c := &ConnectionRecord{}
-	if err := decodeRecord(e, c); err != nil {
+	if err := decodeTyped(e, "connection", "Connection", "connection", c, &c.ID); err != nil {
 		return nil, err
-	}
-	if c.ID == "" {
-		return nil, fmt.Errorf("%w: event %s: connection record has no id", ErrWebhookPayload, e.ID)
 	}
 	c.Metadata = nullToNil(c.Metadata)
 	return c, nil
+}
+
+// decodeTyped decodes e's record into v for the accessor named method,
+// when e is an event of resource, and checks that the id it decoded is
+// set.
+func decodeTyped(e Event, resource, method, what string, v any, id *string) error {
+	if e.Type.Resource() != resource {
+		return fmt.Errorf("%w: %s of a %q event", ErrWebhookEventType, method, e.Type)
+	}
+	if err := decodeRecord(e, v); err != nil {
+		return err
+	}
+	if *id == "" {
+		return fmt.Errorf("%w: event %s: %s record has no id", ErrWebhookPayload, e.ID, what)
+	}
+	return nil
 }
 
 // decodeRecord decodes e's record, which must be a JSON object, into v.
