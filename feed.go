@@ -6,7 +6,6 @@ package quiltt
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -64,13 +63,7 @@ type BalanceFeed interface {
 // (WebhookHandler.Feed). NewClient fails if f is nil or holds a nil
 // pointer (such as a nil *redisstore.BalanceFeed).
 func WithBalanceFeed(f BalanceFeed) Option {
-	return func(c *config) error {
-		if nilness.Nil(f) {
-			return errors.New("quiltt: WithBalanceFeed: nil feed")
-		}
-		c.fresh.feed = f
-		return nil
-	}
+	return nonNilOption("WithBalanceFeed", "feed", f, func(c *config) { c.fresh.feed = f })
 }
 
 // feedTimeout bounds each call the SDK makes to a feed (Latest, Subscribe,

@@ -2,11 +2,8 @@ package quiltt
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
-
-	"github.com/quiltt-go/quiltt/internal/nilness"
 )
 
 // Observer sees the work of a Client (WithObserver) and of a WebhookHandler
@@ -188,11 +185,5 @@ type WebhookResult struct {
 // Failure modes: NewClient fails for a nil Observer, including a nil
 // pointer, map, func, channel or slice of a type that implements it.
 func WithObserver(o Observer) Option {
-	return func(c *config) error {
-		if nilness.Nil(o) {
-			return errors.New("quiltt: WithObserver: nil Observer")
-		}
-		c.observer = o
-		return nil
-	}
+	return nonNilOption("WithObserver", "Observer", o, func(c *config) { c.observer = o })
 }

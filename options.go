@@ -255,11 +255,18 @@ type Limiter interface {
 // or holds a nil pointer (such as a nil *rate.Limiter), and if
 // WithRateLimit is given too: give one or the other.
 func WithLimiter(l Limiter) Option {
+	return nonNilOption("WithLimiter", "Limiter", l, func(c *config) { c.limiter = l })
+}
+
+// nonNilOption is the Option of an interface-typed option, name, that
+// sets what with set: NewClient fails for a nil v, or one holding a nil
+// pointer, map, func, channel or slice (internal/nilness).
+func nonNilOption[T any](name, what string, v T, set func(*config)) Option {
 	return func(c *config) error {
-		if nilness.Nil(l) {
-			return errors.New("quiltt: WithLimiter: nil Limiter")
+		if nilness.Nil(v) {
+			return fmt.Errorf("quiltt: %s: nil %s", name, what)
 		}
-		c.limiter = l
+		set(c)
 		return nil
 	}
 }

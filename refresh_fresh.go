@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-
-	"github.com/quiltt-go/quiltt/internal/nilness"
 )
 
 // freshLockTTL is how long one FreshBalance call may hold an account's
@@ -69,13 +67,7 @@ type freshHooks struct {
 // fails if l is nil or holds a nil pointer (such as a nil
 // *redisstore.RefreshLock).
 func WithRefreshLock(l RefreshLock) Option {
-	return func(c *config) error {
-		if nilness.Nil(l) {
-			return errors.New("quiltt: WithRefreshLock: nil lock")
-		}
-		c.fresh.lock = l
-		return nil
-	}
+	return nonNilOption("WithRefreshLock", "lock", l, func(c *config) { c.fresh.lock = l })
 }
 
 // WithFreshBalancePolling sets how often FreshBalance reads the balance
